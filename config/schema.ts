@@ -1,0 +1,125 @@
+/**
+ * One typed, validated configuration object for a fusecap run. Every field has a documented default so
+ * `{}` is a valid config. Sections belong to the stage that reads them; the whole object is stored with
+ * each run (runs.config) and the parts that change a stage's output go into that stage's params hash.
+ *
+ * zod 4: nested sections use `.prefault({})` so their inner defaults are applied when omitted.
+ */
+import { z } from 'zod';
+
+export const STAGE_NAMES = ['probe', 'detect', 'attributes', 'ocr', 'fuse', 'caption'] as const;
+
+const pipeline = z.object({
+  /** Per-image stages to run, in any order; dependencies come from stages/registry.ts. */
+  stages: z.array(z.enum(STAGE_NAMES)).min(1).default(['probe', 'detect', 'attributes', 'ocr', 'fuse']),
+  /** Images per batch activity. 32 keeps orchestration overhead under 10% (bench:backbone). */
+  batchSize: z.number().int().min(1).max(4096).default(32),
+  /** Child workflows (batches) in flight at once per enrichDataset workflow. */
+  maxConcurrentBatches: z.number().int().min(1).max(256).default(4),
+  /** Batches one enrichDataset execution starts before continue-as-new, to bound its history. */
+  batchesPerExecution: z.number().int().min(1).max(10_000).default(200),
+  /** Whether fuseCapPipeline trains, captions and benchmarks after enrichment. */
+  train: z.boolean().default(false),
+  benchmark: z.boolean().default(true),
+});
+
+const detect = z.object({
+  backend: z.enum(['centernet', 'nanodet', 'onnx', 'transformers']).default('centernet'),
+  /** onnx: path to a .onnx file; transformers: local folder or hub id. */
+  model: z.string().optional(),
+  minScore: z.number().min(0).max(1).default(0.3),
+  iouThreshold: z.number().min(0).max(1).default(0.5),
+  maxObjects: z.number().int().min(1).max(300).default(20),
+  /** Zero-shot detectors (OWL-ViT) only: the labels to look for. */
+  labels: z.array(z.string()).optional(),
+});
+
+const attributes = z.object({
+  backend: z.enum(['color', 'clip']).default('color'),
+  /** Age group and expression for people, from the human-models face models. */
+  faces: z.boolean().default(true),
+  /** clip backend: local folder or hub id of a CLIP model. */
+  clipModel: z.string().optional(),
+  vocabulary: z.array(z.string()).optional(),
+  maxColors: z.number().int().min(1).max(5).default(2),
+});
+
+const ocr = z.object({
+  backend: z.enum(['paddle', 'tesseract']).default('paddle'),
+  minConfidence: z.number().min(0).max(1).default(0.6),
+  maxLines: z.number().int().min(1).max(200).default(20),
+});
+
+const fuse = z.object({
+  backend: z.enum(['grounded', 'openai', 'text2text']).default('grounded'),
+  openai: z
+    .object({
+      baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'),
+      model: z.string().default('llama3.1:8b'),
+      /** Name of the environment variable holding the API key; the key itself is never stored. */
+      apiKeyEnv: z.string().default('OPENAI_API_KEY'),
+      timeoutMs: z.number().int().min(100).default(60_000),
+      concurrency: z.number().int().min(1).max(256).default(4),
+      maxRetries: z.number().int().min(0).max(10).default(3),
+      temperature: z.number().min(0).max(2).default(0.2),
+      maxTokens: z.number().int().min(8).default(120),
+    })
+    .prefault({}),
+  text2text: z.object({ model: z.string().default('Xenova/flan-t5-base') }).prefault({}),
+  ablation: z
+    .object({ objects: z.boolean().default(true), attributes: z.boolean().default(true), ocr: z.boolean().default(true) })
+    .prefault({}),
+  grounding: z
+    .object({
+      policy: z.enum(['keep', 'flag', 'fallback']).default('fallback'),
+      /** Below this grounding score the policy applies. */
+      threshold: z.number().min(0).max(1).default(0.8),
+    })
+    .prefault({}),
+});
+
+const train = z.object({
+  preset: z.enum(['tiny', 'base']).default('tiny'),
+  /** Which captions to train on. "fused" uses the fuse stage's output under the current fuse config. */
+  captions: z.enum(['original', 'fused']).default('fused'),
+  mode: z.enum(['pretrain', 'finetune']).default('pretrain'),
+  steps: z.number().int().min(1).default(60),
+  batchSize: z.number().int().min(1).max(4096).default(8),
+  learningRate: z.number().positive().default(3e-4),
+  /** Local folder or hub id of pretrained BLIP weights. */
+  pretrained: z.string().optional(),
+  checkpointEvery: z.number().int().min(1).default(20),
+  keepLast: z.number().int().min(1).default(2),
+  /** Python interpreter of the trainer's virtual environment. */
+  python: z.string().default('.venv/bin/python'),
+  seed: z.number().int().default(0),
+});
+
+const caption = z.object({
+  /** checkpoints.id to caption with; defaults to the pipeline's latest trained checkpoint. */
+  checkpointId: z.string().optional(),
+  beams: z.number().int().min(1).max(16).default(3),
+  maxLength: z.number().int().min(4).max(256).default(60),
+  prompt: z.string().default('a picture of '),
+});
+
+const benchmark = z.object({
+  /** Local folder or hub id of a CLIP model for CLIPScore; without one CLIPScore is reported as unavailable. */
+  clipModel: z.string().optional(),
+  retrievalK: z.number().int().min(1).default(16),
+});
+
+export const configSchema = z.object({
+  pipeline: pipeline.prefault({}),
+  detect: detect.prefault({}),
+  attributes: attributes.prefault({}),
+  ocr: ocr.prefault({}),
+  fuse: fuse.prefault({}),
+  train: train.prefault({}),
+  caption: caption.prefault({}),
+  benchmark: benchmark.prefault({}),
+});
+
+export type FusecapConfig = z.infer<typeof configSchema>;
+export type FusecapConfigInput = z.input<typeof configSchema>;
+export type StageName = (typeof STAGE_NAMES)[number];

@@ -1,0 +1,96 @@
+/**
+ * Output shapes of FuseCap's frozen experts. These are stored verbatim (jsonb) in stage_results and
+ * read by the fuser, the report and the benchmark, so change them only with a version bump of the
+ * expert that writes them.
+ *
+ * Coordinate system everywhere: pixels of the *upright* image (EXIF orientation applied), origin top-left,
+ * x to the right, y down. Boxes are axis-aligned {x, y, width, height}.
+ */
+export interface Box {
+  x: number;
+  y: number;
+  width: number;
+  height: number;
+}
+
+/** Identifies the model that produced a stage result; part of the idempotency key. */
+export interface ModelRef {
+  /** e.g. "human-models/centernet" or "paddleocr/ppocr-v4". */
+  id: string;
+  /** Version of the weights *and* the post-processing code that reads them. */
+  version: string;
+}
+
+export interface DetectedObject {
+  label: string; // COCO-80 name, e.g. "dog", "traffic light"
+  score: number; // 0..1
+  box: Box;
+}
+
+export interface DetectOutput {
+  imageWidth: number;
+  imageHeight: number;
+  objects: DetectedObject[]; // sorted by score, descending, after NMS and thresholding
+}
+
+export interface NamedColor {
+  name: string; // basic colour term, e.g. "red", "dark blue", "white"
+  share: number; // share of the object's (foreground) pixels, 0..1
+}
+
+export type RelativeSize = 'small' | 'medium' | 'large';
+/** 3×3 grid of the frame: "top left" … "center" … "bottom right". */
+export type FramePosition = string;
+
+export interface ObjectAttributes {
+  objectIndex: number; // index into DetectOutput.objects
+  label: string;
+  colors: NamedColor[]; // dominant first; empty when no colour is reliable
+  size: RelativeSize;
+  areaShare: number; // box area / image area, 0..1
+  position: FramePosition;
+  person?: { ageGroup?: string; expression?: string; faceScore?: number };
+  /** Extra zero-shot attributes (CLIP backend): label → probability. */
+  extra?: { label: string; score: number }[];
+}
+
+export interface AttributesOutput {
+  objects: ObjectAttributes[];
+  /** Objects per label after thresholding, e.g. { horse: 3 }. */
+  counts: Record<string, number>;
+}
+
+export interface OcrWord {
+  text: string;
+  confidence: number;
+  box: Box;
+}
+
+export interface OcrLine {
+  text: string;
+  confidence: number; // 0..1, mean of the words'
+  box: Box;
+  words: OcrWord[];
+}
+
+export interface OcrOutput {
+  lines: OcrLine[]; // reading order: top to bottom, then left to right
+}
+
+export interface GroundingReport {
+  score: number; // grounded claims / all claims, 1 when there are no claims
+  claims: number;
+  ungrounded: { kind: 'object' | 'attribute' | 'count' | 'text'; claim: string; reason: string }[];
+}
+
+export interface FuseOutput {
+  caption: string;
+  backend: string; // "grounded" | "openai" | "text2text"
+  model: ModelRef;
+  template: string; // prompt template id + version, "none" for the grounded fuser
+  ablation: { objects: boolean; attributes: boolean; ocr: boolean };
+  grounding: GroundingReport;
+  /** "kept" | "flagged" | "fallback" — what the grounding policy did. */
+  decision: 'kept' | 'flagged' | 'fallback';
+  fallbackFrom?: string;
+}
