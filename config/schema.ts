@@ -45,12 +45,25 @@ const attributes = z.object({
 });
 
 const ocr = z.object({
+  /** paddle: PP-OCRv4 mobile det + rec (+ 180° classifier) via onnxruntime-node; tesseract: tesseract.js, English. */
   backend: z.enum(['paddle', 'tesseract']).default('paddle'),
+  /** Recognised text below this confidence (0..1) is dropped: a whole box for paddle, a word for tesseract. */
   minConfidence: z.number().min(0).max(1).default(0.6),
+  /** Lines kept per image: the tallest ones, returned in reading order. */
   maxLines: z.number().int().min(1).max(200).default(20),
+  /**
+   * onnxruntime intra-op threads for paddle. 1 on a 2-core vision worker: detect (tfjs wasm) runs on the
+   * JS thread while OCR runs on onnxruntime's, so both cores stay busy. Does not change the output.
+   */
+  threads: z.number().int().min(1).max(64).default(1),
+  /** paddle: longer side of the text detector's input, pixels (PaddleOCR's det_limit_side_len). */
+  maxSide: z.number().int().min(64).max(4096).default(960),
+  /** paddle: turn upside-down text with the PP-OCR angle classifier. */
+  angleClassifier: z.boolean().default(true),
 });
 
 const fuse = z.object({
+  /** grounded: the deterministic grammar fuser (needs no model); openai / text2text: model fusers. */
   backend: z.enum(['grounded', 'openai', 'text2text']).default('grounded'),
   openai: z
     .object({
@@ -59,23 +72,48 @@ const fuse = z.object({
       /** Name of the environment variable holding the API key; the key itself is never stored. */
       apiKeyEnv: z.string().default('OPENAI_API_KEY'),
       timeoutMs: z.number().int().min(100).default(60_000),
+      /** Requests in flight at once per worker process. */
       concurrency: z.number().int().min(1).max(256).default(4),
+      /** Retries of transient failures (network, timeout, 429, 5xx) before the image is handed back as transient. */
       maxRetries: z.number().int().min(0).max(10).default(3),
+      /** First backoff; doubles per retry, with full jitter, capped by maxRetryDelayMs (also caps Retry-After). */
+      retryBaseMs: z.number().int().min(0).default(500),
+      maxRetryDelayMs: z.number().int().min(0).default(30_000),
       temperature: z.number().min(0).max(2).default(0.2),
       maxTokens: z.number().int().min(8).default(120),
+      /** An empty, cut-off or non-text reply: use the grounded fuser's caption, or record an error for the image. */
+      onBadResponse: z.enum(['fallback', 'error']).default('fallback'),
     })
     .prefault({}),
-  text2text: z.object({ model: z.string().default('Xenova/flan-t5-base') }).prefault({}),
+  text2text: z
+    .object({
+      /** Local folder, or hub id resolved under localModelPath (and downloaded only when allowRemote). */
+      model: z.string().default('Xenova/flan-t5-base'),
+      localModelPath: z.string().default('models'),
+      allowRemote: z.boolean().default(false),
+      dtype: z.enum(['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4']).default('fp32'),
+      maxNewTokens: z.number().int().min(8).max(512).default(80),
+      numBeams: z.number().int().min(1).max(8).default(3),
+    })
+    .prefault({}),
+  /** Which expert outputs the fuser may use; recorded with each caption (variants sit side by side). */
   ablation: z
     .object({ objects: z.boolean().default(true), attributes: z.boolean().default(true), ocr: z.boolean().default(true) })
     .prefault({}),
   grounding: z
     .object({
+      /** keep: store as is; flag: store, marked "flagged"; fallback: store the grounded fuser's caption instead. */
       policy: z.enum(['keep', 'flag', 'fallback']).default('fallback'),
       /** Below this grounding score the policy applies. */
       threshold: z.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
+  /** OCR lines below this confidence are not stated. */
+  minTextConfidence: z.number().min(0).max(1).default(0.5),
+  /** At most this many text blocks are quoted. */
+  maxTextBlocks: z.number().int().min(0).max(20).default(3),
+  /** Grounded fuser: at most this many unmentioned object groups are added. */
+  maxAddedObjects: z.number().int().min(0).max(20).default(4),
 });
 
 const train = z.object({

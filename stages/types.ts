@@ -41,6 +41,10 @@ export interface StageImpl<Out = unknown> {
   run(input: StageInput, config: FusecapConfig): Promise<Out>;
   /** When the stage produces a caption (fuse, caption), the text to store in `captions`. */
   captionOf?(output: Out): string | null;
+  /** Which kind of caption captionOf gives: 'fused' (fuse) or 'generated' (a trained captioner). */
+  readonly captionSource?: 'fused' | 'generated';
+  /** When the stage learns the image's decoded format and upright size (probe), to store on the image row. */
+  imageFacts?(output: Out): { format: string; width: number; height: number } | null;
   dispose?(): Promise<void>;
 }
 

@@ -1,0 +1,3 @@
+export * from './datasets.ts';
+export * from './stages.ts';
+export * from './runs.ts';

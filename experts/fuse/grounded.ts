@@ -1,0 +1,225 @@
+/**
+ * The grounded grammar fuser: a deterministic rewrite of the original caption that states only what its
+ * inputs state. It
+ *   1. attaches colours and person attributes to the nouns the caption already has ("a dog" → "a black
+ *      dog", "a man" → "a smiling man in blue"), fixing the article;
+ *   2. makes a sign or text noun say what it reads ("a stop sign that reads "STOP"");
+ *   3. adds the objects the caption does not mention, grouped by count, with colour and position
+ *      ("two white horses on the left").
+ * Every word it adds comes from the lexicon the grounding check reads, so its output always checks out.
+ */
+import type { FuseFacts, ObjectGroup, ObjectMember, TextBlock } from './facts.ts';
+import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from './lexicon.ts';
+import { type NounMention, type Token, parseNounMentions, tokenize } from './mentions.ts';
+
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '1' } as const;
+
+export interface GroundedOptions {
+  /** At most this many unmentioned object groups are added. */
+  maxAddedGroups?: number;
+}
+
+/** Concepts that carry text, in order of preference for attaching what OCR read. */
+const TEXT_CARRIERS = ['stop sign', 'sign', 'text'];
+const TEXT_CARRIER_LEMMAS = new Set(['page', 'paper', 'book', 'shirt', 'flag', 'shop', 'store', 'bakery']);
+
+/** Ages a noun already implies: "a young child" says nothing new. */
+const AGED_NOUNS = new Set(['child', 'kid', 'baby', 'toddler', 'boy', 'girl', 'teenager']);
+
+export function groundedFuse(original: string, facts: FuseFacts, options: GroundedOptions = {}): string {
+  const tokens = tokenize(original);
+  if (!tokens.some((t) => t.kind === 'word')) throw new Error('grounded fuser: the original caption has no words');
+  const mentions = parseNounMentions(tokens);
+  const maxAdded = options.maxAddedGroups ?? 4;
+
+  // Token index → words inserted before / after it. Insertions never reorder the original's tokens.
+  const before = new Map<number, string[]>();
+  const after = new Map<number, string[]>();
+  const articleFix = new Map<number, number>(); // article token → token whose first word decides a/an
+  const covered = new Set<ObjectGroup>();
+
+  for (const m of mentions) {
+    if (m.concept === null) continue;
+    const groups = facts.groups.filter((g) => conceptsCompatible(m.concept!, g.concept));
+    for (const g of groups) covered.add(g);
+    // Describe only when the noun picks out one group: "an animal" next to a dog and a horse does not.
+    if (groups.length !== 1) continue;
+    const words = describeMention(m, groups[0], facts, hasQuantifier(tokens, m.start));
+    if (words.lead.length) before.set(m.start, [...(before.get(m.start) ?? []), ...words.lead]);
+    if (words.pre.length) before.set(m.nounStart, [...(before.get(m.nounStart) ?? []), ...words.pre]);
+    const det = m.start - 1;
+    if ((words.lead.length || words.pre.length) && det >= 0 && (tokens[det].lower === 'a' || tokens[det].lower === 'an')) {
+      articleFix.set(det, m.start);
+    }
+    if (words.post.length) after.set(m.end - 1, [...(after.get(m.end - 1) ?? []), ...words.post]);
+  }
+
+  const texts = facts.ablation.ocr ? facts.texts : [];
+  let textPlaced = texts.length === 0;
+  if (!textPlaced) {
+    const carrier = findTextCarrier(mentions);
+    if (carrier) {
+      const at = carrier.end - 1;
+      after.set(at, [...(after.get(at) ?? []), readsClause(texts, carrier.plural || (carrier.count ?? 1) > 1)]);
+      textPlaced = true;
+    }
+  }
+
+  const added: string[] = [];
+  if (facts.ablation.objects) {
+    for (const g of facts.groups) {
+      if (added.length >= maxAdded) break;
+      if (covered.has(g) || !g.mayIntroduce) continue;
+      let phrase = describeNewGroup(g, facts.ablation.attributes);
+      if (!textPlaced && TEXT_CARRIERS.some((c) => conceptsCompatible(c, g.concept))) {
+        phrase += ' ' + readsClause(texts, g.count > 1);
+        textPlaced = true;
+      }
+      added.push(phrase);
+    }
+  }
+
+  let out = render(tokens, before, after, articleFix);
+  const finalPunct = /[.!?]$/.test(out) ? out.slice(-1) : '';
+  if (finalPunct) out = out.slice(0, -1);
+  if (added.length) {
+    const hasWith = tokens.some((t) => t.lower === 'with');
+    out += `${hasWith ? ', along with' : ', with'} ${joinList(added)}`;
+  }
+  if (!textPlaced) out += `${added.length ? ', and' : ','} the text ${quoteList(texts)}`;
+  return out + finalPunct;
+}
+
+const QUANTIFIERS = new Set(['some', 'many', 'several', 'few', 'various', 'multiple', 'numerous', 'these', 'those', 'lots', 'dozens', 'all', 'both', 'other', 'more', 'no']);
+
+function hasQuantifier(tokens: Token[], start: number): boolean {
+  const prev = tokens[start - 1]?.lower;
+  if (prev === undefined) return false;
+  return QUANTIFIERS.has(prev) || (prev === 'of' && QUANTIFIERS.has(tokens[start - 2]?.lower ?? ''));
+}
+
+function describeMention(
+  m: NounMention,
+  g: ObjectGroup,
+  facts: FuseFacts,
+  quantified: boolean,
+): { lead: string[]; pre: string[]; post: string[] } {
+  const lead: string[] = [];
+  const pre: string[] = [];
+  const post: string[] = [];
+  const single = !m.plural && (m.count === null || m.count === 1);
+  // A plural noun without a number gets the detector's count ("horses" → "five horses"), unless a
+  // quantifier already stands there ("some horses").
+  if (!single && m.count === null && !quantified && g.count > 1 && g.mayIntroduce && facts.ablation.objects) {
+    lead.push(numberWord(g.count));
+  }
+  if (!facts.ablation.attributes) return { lead, pre, post };
+  // For a singular noun naming one of several detections, only what all of them share is safe to say.
+  const colors = m.colors.length ? [] : sharedColors(g.members, single || g.concept === 'person' ? 1 : 3);
+  if (g.concept === 'person') {
+    const adjectives = sharedPersonAdjectives(g.members).filter(
+      (a) => !m.adjectives.includes(a) && !(a === 'young' && AGED_NOUNS.has(m.lemma)),
+    );
+    pre.push(...adjectives);
+    if (colors.length) post.push('in', colors[0]);
+  } else if (colors.length) {
+    pre.push(joinList(colors));
+  }
+  return { lead, pre, post };
+}
+
+/** Dominant colours every member agrees on; for plural nouns up to `max` distinct dominant colours. */
+function sharedColors(members: ObjectMember[], max: number): string[] {
+  const dominant = members.map((m) => m.colors[0]?.name ?? null);
+  if (dominant.some((c) => c === null)) return [];
+  const distinct = [...new Set(dominant as string[])];
+  return distinct.length <= max ? distinct : [];
+}
+
+function sharedPersonAdjectives(members: ObjectMember[]): string[] {
+  const [first, ...rest] = members;
+  if (!first) return [];
+  return first.personAdjectives.filter((a) => rest.every((m) => m.personAdjectives.includes(a)));
+}
+
+function describeNewGroup(g: ObjectGroup, withAttributes: boolean): string {
+  const noun = nounOfConcept(g.concept, g.count);
+  const words: string[] = [];
+  let post = '';
+  if (withAttributes) {
+    const colors = sharedColors(g.members, 1);
+    if (g.concept === 'person') {
+      words.push(...sharedPersonAdjectives(g.members));
+      if (colors.length) post = ` in ${colors[0]}`;
+    } else if (colors.length) {
+      words.push(colors[0]);
+    }
+  }
+  words.push(noun);
+  const lead = g.count === 1 ? indefiniteArticle(words[0]) : numberWord(g.count);
+  const position = withAttributes ? sharedPosition(g.members) : null;
+  return `${lead} ${words.join(' ')}${post}${position ? ' ' + positionPhrase(position) : ''}`;
+}
+
+function sharedPosition(members: ObjectMember[]): string | null {
+  const first = members[0]?.position ?? null;
+  return first && members.every((m) => m.position === first) ? first : null;
+}
+
+/** "top left" → "at the top left", "middle left" / "left" → "on the left", "center" → "in the center". */
+export function positionPhrase(position: string): string {
+  const words = position.toLowerCase().split(/[\s-]+/);
+  const vertical = words.includes('top') ? 'top' : words.includes('bottom') ? 'bottom' : null;
+  const horizontal = words.includes('left') ? 'left' : words.includes('right') ? 'right' : null;
+  if (vertical && horizontal) return `at the ${vertical} ${horizontal}`;
+  if (vertical) return `at the ${vertical}`;
+  if (horizontal) return `on the ${horizontal}`;
+  return 'in the center';
+}
+
+function findTextCarrier(mentions: NounMention[]): NounMention | null {
+  for (const concept of TEXT_CARRIERS) {
+    const m = mentions.find((x) => x.concept === concept);
+    if (m) return m;
+  }
+  return mentions.find((x) => TEXT_CARRIER_LEMMAS.has(x.lemma)) ?? null;
+}
+
+function readsClause(texts: TextBlock[], plural: boolean): string {
+  return `that ${plural ? 'read' : 'reads'} ${quoteList(texts)}`;
+}
+
+function quoteList(texts: TextBlock[]): string {
+  return joinList(texts.map((t) => `"${t.text}"`));
+}
+
+function joinList(items: string[]): string {
+  if (items.length <= 1) return items.join('');
+  return `${items.slice(0, -1).join(', ')} and ${items[items.length - 1]}`;
+}
+
+/** Re-joins tokens with insertions; punctuation attaches to the word before it, quotes are re-quoted. */
+function render(
+  tokens: Token[],
+  before: Map<number, string[]>,
+  after: Map<number, string[]>,
+  articleFix: Map<number, number>,
+): string {
+  const parts: string[] = [];
+  tokens.forEach((t, i) => {
+    const pre = before.get(i);
+    if (pre) parts.push(...pre);
+    let text = t.kind === 'quote' ? `"${t.text}"` : t.text;
+    const decider = articleFix.get(i);
+    if (decider !== undefined) {
+      const next = before.get(decider)?.[0] ?? tokens[decider].text;
+      const article = indefiniteArticle(next.split(' ')[0]);
+      text = t.text[0] === 'A' ? article[0].toUpperCase() + article.slice(1) : article;
+    }
+    if (t.kind === 'punct' && /[.,;:!?)]/.test(t.text) && parts.length) parts[parts.length - 1] += text;
+    else parts.push(text);
+    const post = after.get(i);
+    if (post) parts.push(...post);
+  });
+  return parts.join(' ');
+}

@@ -1,0 +1,46 @@
+/**
+ * Input of the DB detector: the image resized so that its longer side is at most `maxSide` and both sides
+ * are multiples of 32 (the network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's
+ * NormalizeImage), laid out NCHW float32.
+ */
+import sharp from 'sharp';
+import type { DecodedImage } from '../../lib/image.ts';
+
+const MEAN = [0.485, 0.456, 0.406];
+const STD = [0.229, 0.224, 0.225];
+
+export interface DetInput {
+  tensor: Float32Array; // [1, 3, height, width]
+  width: number;
+  height: number;
+  /** Image pixels per map pixel, per axis (the map has the input's size). */
+  scaleX: number;
+  scaleY: number;
+}
+
+/** Resized size: longer side ≤ maxSide (never enlarged), each side rounded to a multiple of 32, at least 32. */
+export function detInputSize(width: number, height: number, maxSide: number): { width: number; height: number } {
+  const ratio = Math.min(1, maxSide / Math.max(width, height));
+  const to32 = (n: number): number => Math.max(32, Math.round((n * ratio) / 32) * 32);
+  return { width: to32(width), height: to32(height) };
+}
+
+export async function prepareDetInput(image: DecodedImage, maxSide: number): Promise<DetInput> {
+  const { width, height } = detInputSize(image.width, image.height, maxSide);
+  const pixels =
+    width === image.width && height === image.height
+      ? image.data
+      : await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+          .resize(width, height, { fit: 'fill' })
+          .raw()
+          .toBuffer();
+  const plane = width * height;
+  const tensor = new Float32Array(3 * plane);
+  for (let c = 0; c < 3; c++) {
+    const scale = 1 / (255 * STD[c]);
+    const shift = MEAN[c] / STD[c];
+    const base = c * plane;
+    for (let i = 0; i < plane; i++) tensor[base + i] = pixels[i * 3 + c] * scale - shift;
+  }
+  return { tensor, width, height, scaleX: image.width / width, scaleY: image.height / height };
+}

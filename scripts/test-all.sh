@@ -1,0 +1,96 @@
+#!/usr/bin/env bash
+# fusecap's whole check, as CI runs it (`npm test`): setup, typecheck, lint, then every test file under
+# test/ against a real PostgreSQL and a real Temporal dev server started for this run.
+#
+#   bash scripts/test-all.sh                      # everything
+#   bash scripts/test-all.sh test/services/*.ts   # just these files (still with setup and services)
+#
+# Environment:
+#   FUSECAP_TEST_EXTERNAL_SERVICES=1  use the TEMPORAL_ADDRESS / DATABASE_URL already set instead of
+#                                     starting our own (by default they are ignored so a developer's
+#                                     `fusecap up` data is never touched by tests)
+#   FUSECAP_KEEP_SERVICES=1           leave the test services running afterwards (faster reruns)
+#   FUSECAP_SKIP_CHECKS=1             skip typecheck and lint
+#   FUSECAP_TEST_TIMEOUT_MS           per-test timeout (default 900000)
+#   FUSECAP_TEST_CONCURRENCY          test files run at once (default 2; the machines have 2 cores)
+set -euo pipefail
+
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+START=$SECONDS
+say() { printf '[test-all] %s\n' "$*" >&2; }
+
+bash scripts/setup.sh
+export ONNXRUNTIME_NODE_INSTALL=skip
+if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
+  export PATH="/usr/local/go/bin:$PATH"
+fi
+
+# ---------------------------------------------------------------- static checks
+FAILED_CHECKS=()
+if [ -z "${FUSECAP_SKIP_CHECKS:-}" ]; then
+  if [ -f tsconfig.json ]; then
+    say "typecheck: npx tsc -p ."
+    t0=$SECONDS
+    npx --no-install tsc -p . || FAILED_CHECKS+=(typecheck)
+    say "typecheck took $((SECONDS - t0))s"
+  fi
+  if compgen -G 'eslint.config.*' >/dev/null; then
+    say "lint: npx eslint ."
+    t0=$SECONDS
+    npx --no-install eslint . || FAILED_CHECKS+=(lint)
+    say "lint took $((SECONDS - t0))s"
+  fi
+fi
+
+# ---------------------------------------------------------------- services
+SERVICES_DIR=.fusecap/test-services
+if [ -z "${FUSECAP_TEST_EXTERNAL_SERVICES:-}" ]; then
+  unset TEMPORAL_ADDRESS TEMPORAL_NAMESPACE DATABASE_URL
+fi
+stop_services() {
+  if [ -z "${FUSECAP_KEEP_SERVICES:-}" ]; then
+    node --import tsx scripts/services.ts stop --dir "$SERVICES_DIR" || true
+  fi
+}
+trap stop_services EXIT
+# --fresh: every run starts from an empty cluster and an empty Temporal DB, so no test depends on
+# what an earlier run left behind. --headless: nobody looks at the UI during tests.
+FRESH=--fresh
+[ -n "${FUSECAP_KEEP_SERVICES:-}" ] && FRESH=
+SERVICE_ENV=$(node --import tsx scripts/services.ts start --dir "$SERVICES_DIR" --headless $FRESH)
+eval "$SERVICE_ENV"
+# DATABASE_URL is the admin URL of the test cluster: tests create (and drop) their own databases.
+export TEMPORAL_ADDRESS DATABASE_URL
+export TEMPORAL_NAMESPACE="${TEMPORAL_NAMESPACE:-default}"
+[ -n "${TEMPORAL_CLI:-}" ] && export TEMPORAL_CLI
+say "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS DATABASE_URL=$DATABASE_URL TEMPORAL_CLI=${TEMPORAL_CLI:-}"
+
+# ---------------------------------------------------------------- tests
+if [ $# -gt 0 ]; then
+  FILES=("$@")
+else
+  # node 20's --test does not expand globs itself.
+  shopt -s globstar nullglob
+  FILES=(test/**/*.test.ts)
+  shopt -u globstar nullglob
+fi
+if [ ${#FILES[@]} -eq 0 ]; then
+  say "no test files found"
+  exit 1
+fi
+say "running ${#FILES[@]} test files"
+set +e
+node --import tsx --test \
+  --test-concurrency="${FUSECAP_TEST_CONCURRENCY:-2}" \
+  --test-timeout="${FUSECAP_TEST_TIMEOUT_MS:-900000}" \
+  --test-reporter=spec \
+  "${FILES[@]}"
+TEST_RC=$?
+set -e
+
+say "tests exited $TEST_RC; total $((SECONDS - START))s"
+if [ ${#FAILED_CHECKS[@]} -gt 0 ]; then
+  say "failed checks: ${FAILED_CHECKS[*]}"
+  [ "$TEST_RC" -eq 0 ] && exit 1
+fi
+exit "$TEST_RC"

@@ -1,0 +1,56 @@
+/**
+ * ocr stage: decode the image upright (lib/image.ts) and read its text with the OCR expert. An image
+ * without text gives `{ lines: [] }`; an unreadable image is a StageInputError from decodeImage.
+ * One engine per worker process, created on first use (or by load()) and kept for every later image.
+ */
+import type { FusecapConfig } from '../config/schema.ts';
+import { createOcr, ocrModelRef, type OcrEngine } from '../experts/ocr/index.ts';
+import type { OcrOutput } from '../experts/types.ts';
+import { decodeImage } from '../lib/image.ts';
+import type { StageImpl } from './types.ts';
+
+let engine: { key: string; engine: Promise<OcrEngine> } | null = null;
+
+/** The config fields that choose the engine; `threads` is among them but changes no output. */
+function engineKey(config: FusecapConfig): string {
+  const { backend, minConfidence, maxLines, threads, maxSide, angleClassifier } = config.ocr;
+  return JSON.stringify({ backend, minConfidence, maxLines, threads, maxSide, angleClassifier });
+}
+
+async function getEngine(config: FusecapConfig): Promise<OcrEngine> {
+  const key = engineKey(config);
+  if (engine?.key === key) return engine.engine;
+  const previous = engine;
+  const created = createOcr({ ...config.ocr });
+  engine = { key, engine: created };
+  created.catch(() => {
+    if (engine?.engine === created) engine = null;
+  });
+  if (previous) await (await previous.engine.catch(() => null))?.dispose();
+  return created;
+}
+
+export const ocrStage: StageImpl<OcrOutput> = {
+  name: 'ocr',
+  describe(config) {
+    const { backend, minConfidence, maxLines, maxSide, angleClassifier } = config.ocr;
+    const params: Record<string, unknown> = { backend, minConfidence, maxLines };
+    if (backend === 'paddle') Object.assign(params, { maxSide, angleClassifier });
+    return { model: ocrModelRef(backend), params };
+  },
+  async load(config) {
+    await getEngine(config);
+  },
+  async run(input, config) {
+    const ocr = await getEngine(config);
+    input.signal.throwIfAborted();
+    const image = await decodeImage(input.image.path);
+    input.signal.throwIfAborted();
+    return ocr.read(image);
+  },
+  async dispose() {
+    const current = engine;
+    engine = null;
+    if (current) await (await current.engine.catch(() => null))?.dispose();
+  },
+};

@@ -1,0 +1,182 @@
+/**
+ * Pins the OCR expert's output on real model files and real images: rendered text (word recall, CER),
+ * the sample dataset's signs, text-free images, the angle classifier, the tesseract backend and the
+ * errors for missing or corrupt model files.
+ */
+import assert from 'node:assert/strict';
+import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { decodeImage } from '../../../lib/image.ts';
+import { createOcr, type OcrEngine } from '../../../experts/ocr/index.ts';
+import { defaultModelDir, MODEL_FILES } from '../../../experts/ocr/model-files.ts';
+import { editDistance, matchedWords, renderTextCases } from './rendered-text.ts';
+
+const SAMPLE = path.resolve(import.meta.dirname, '../../../data/sample/images');
+
+async function readFile(engine: OcrEngine, file: string): Promise<string[]> {
+  const out = await engine.read(await decodeImage(path.join(SAMPLE, file)));
+  return out.lines.map((l) => l.text);
+}
+
+describe('ocr expert, paddle backend', () => {
+  let ocr: OcrEngine;
+  before(async () => {
+    ocr = await createOcr({ backend: 'paddle' });
+  });
+  after(async () => {
+    await ocr.dispose();
+  });
+
+  test('rendered text: word recall ≥ 95%, character error rate ≤ 3%', async () => {
+    const cases = await renderTextCases();
+    let truthWords = 0;
+    let hits = 0;
+    let edits = 0;
+    let truthChars = 0;
+    for (const c of cases) {
+      const out = await ocr.read(await decodeImage(c.png));
+      const read = out.lines.map((l) => l.text).join(' ');
+      const truth = c.lines.join(' ');
+      const truthW = truth.split(' ');
+      const caseHits = matchedWords(truthW, read.split(' ').filter(Boolean));
+      truthWords += truthW.length;
+      hits += caseHits;
+      edits += editDistance(truth, read);
+      truthChars += [...truth].length;
+      for (const line of out.lines) {
+        for (const w of line.words) {
+          assert.ok(w.box.x >= 0 && w.box.y >= 0 && w.box.width > 0 && w.box.height > 0, `${c.name}: word box ${JSON.stringify(w.box)}`);
+        }
+      }
+      console.log(`  ${c.name}: read ${JSON.stringify(out.lines.map((l) => l.text))} (${caseHits}/${truthW.length} words)`);
+    }
+    const recall = hits / truthWords;
+    const cer = edits / truthChars;
+    console.log(
+      `paddle rendered set: ${cases.length} images, word recall ${(recall * 100).toFixed(1)}% (${hits}/${truthWords}), ` +
+        `CER ${(cer * 100).toFixed(2)}% (${edits}/${truthChars} chars)`,
+    );
+    assert.ok(recall >= 0.95, `word recall ${recall}`);
+    assert.ok(cer <= 0.03, `CER ${cer}`);
+  });
+
+  test('sample signs read correctly, boxes where the text is', async () => {
+    const stop = await ocr.read(await decodeImage(path.join(SAMPLE, 'sign_stop.png')));
+    assert.deepEqual(stop.lines.map((l) => l.text), ['STOP']);
+    const box = stop.lines[0].box;
+    // The word is drawn centred on the 640×480 sign image, roughly x 200–440, y 175–240.
+    assert.ok(Math.abs(box.x - 200) < 12 && Math.abs(box.y - 177) < 12, JSON.stringify(box));
+    assert.ok(Math.abs(box.width - 241) < 20 && Math.abs(box.height - 65) < 15, JSON.stringify(box));
+    assert.ok(stop.lines[0].confidence > 0.9);
+
+    assert.deepEqual(await readFile(ocr, 'sign_street.png'), ['MAIN ST', 'PARKING']);
+    assert.deepEqual(await readFile(ocr, 'beach_sign.jpg'), ['BEACH', 'CLOSED']);
+    // In sign_bakery.png the final "D" of BREAD runs over the sign's dark border and is half hidden by
+    // it; PP-OCRv4 reads "BREAL" (RapidOCR reads "BREAI"). Everything else must be exact.
+    const bakery = await readFile(ocr, 'sign_bakery.png');
+    assert.equal(bakery.length, 2, JSON.stringify(bakery));
+    assert.match(bakery[0], /^FRESH BREA.$/);
+    assert.equal(bakery[1], 'OPEN DAILY');
+  });
+
+  test('scanned book page (skimage page.png): lines in reading order', async () => {
+    const lines = await readFile(ocr, 'page.png');
+    assert.ok(lines.length >= 6, JSON.stringify(lines));
+    assert.equal(lines[0], 'Region-based segmentation');
+    assert.equal(lines[1], 'Let us first determine markers of the coins and the');
+  });
+
+  test('images without text give no lines', async () => {
+    const flat = await decodeImage(await sharp({ create: { width: 320, height: 240, channels: 3, background: '#5a8fc2' } }).png().toBuffer());
+    assert.deepEqual(await ocr.read(flat), { lines: [] });
+    // dog.jpg (darknet) is a photo with no lettering in it.
+    assert.deepEqual(await readFile(ocr, 'dog.jpg'), []);
+    const dot = await decodeImage(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } }).png().toBuffer());
+    assert.deepEqual(await ocr.read(dot), { lines: [] });
+  });
+
+  test('upside-down text is turned by the angle classifier', async () => {
+    const cases = await renderTextCases();
+    const sans = cases.find((c) => c.name === 'sans-light')!;
+    const upsideDown = await decodeImage(await sharp(sans.png).rotate(180).png().toBuffer());
+    const out = await ocr.read(upsideDown);
+    // Rotated 180°, the second line is now on top.
+    assert.deepEqual(out.lines.map((l) => l.text), ['Population 30720', 'Welcome to Springfield']);
+  });
+
+  test('maxLines keeps the tallest lines and minConfidence drops weak reads', async () => {
+    const limited = await createOcr({ backend: 'paddle', maxLines: 1 });
+    try {
+      const lines = await readFile(limited, 'sign_street.png');
+      assert.deepEqual(lines, ['MAIN ST']); // 52 px high against PARKING's 38 px
+    } finally {
+      await limited.dispose();
+    }
+    const strict = await createOcr({ backend: 'paddle', minConfidence: 1 });
+    try {
+      assert.deepEqual(await readFile(strict, 'sign_street.png'), []);
+    } finally {
+      await strict.dispose();
+    }
+  });
+
+  test('rejects a pixel buffer of the wrong size', async () => {
+    await assert.rejects(
+      ocr.read({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }),
+      /expected 4×4×3 RGB bytes/,
+    );
+  });
+});
+
+describe('ocr expert, tesseract backend', () => {
+  test('reads clean rendered text', async () => {
+    const ocr = await createOcr({ backend: 'tesseract' });
+    try {
+      assert.deepEqual(ocr.model.id, 'tesseract/eng-lstm-4.0.0');
+      const cases = (await renderTextCases()).filter((c) => ['sans-light', 'serif-dark', 'small-sizes'].includes(c.name));
+      for (const c of cases) {
+        const out = await ocr.read(await decodeImage(c.png));
+        console.log(`  tesseract ${c.name}: ${JSON.stringify(out.lines.map((l) => l.text))}`);
+        assert.deepEqual(out.lines.map((l) => l.text), c.lines);
+        for (const line of out.lines) assert.ok(line.confidence >= 0.6 && line.words.length > 0);
+      }
+    } finally {
+      await ocr.dispose();
+    }
+  });
+});
+
+describe('ocr expert, model files and options', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'fusecap-ocr-'));
+  });
+  after(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('a missing model file is named, with the npm package it comes from', async () => {
+    await copyFile(path.join(defaultModelDir(), MODEL_FILES.keys), path.join(dir, MODEL_FILES.keys));
+    await assert.rejects(createOcr({ modelDir: dir }), (error: Error) => {
+      assert.match(error.message, /ch_PP-OCRv4_det_infer\.onnx is missing/);
+      assert.match(error.message, /@gutenye\/ocr-models/);
+      return true;
+    });
+  });
+
+  test('a corrupt model file is named, with the npm package it comes from', async () => {
+    await writeFile(path.join(dir, MODEL_FILES.det), 'not an onnx model');
+    await assert.rejects(createOcr({ modelDir: dir }), (error: Error) => {
+      assert.match(error.message, /ch_PP-OCRv4_det_infer\.onnx could not be loaded/);
+      assert.match(error.message, /@gutenye\/ocr-models/);
+      return true;
+    });
+  });
+
+  test('an unknown backend lists the allowed ones', async () => {
+    await assert.rejects(createOcr({ backend: 'easyocr' as never }), /allowed: paddle, tesseract/);
+  });
+});

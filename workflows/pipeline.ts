@@ -1,0 +1,117 @@
+/**
+ * fuseCapPipeline: the main job. Validates the config, fixes the set of images (those present when the run
+ * starts), enriches them stage by stage, then (by config) trains a captioner, captions, and benchmarks.
+ * Started by `fusecap run`, by the Temporal CLI (`temporal workflow start --type fuseCapPipeline`), or by a
+ * schedule through scheduledEnrichment. Re-running it with the same input does only the missing work.
+ */
+import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import type { FusecapConfigInput } from '../config/schema.ts';
+import { bookkeeping } from './activities.ts';
+import { enrichDataset, type StageTotals } from './enrich.ts';
+import { DATASET_KEY, RUN_KIND_KEY } from './search-attributes.ts';
+
+export interface PipelineInput {
+  datasetId: string;
+  config?: FusecapConfigInput;
+  /** Only images with seq in (afterSeq, untilSeq]; defaults: all images present at start. */
+  afterSeq?: number;
+  untilSeq?: number;
+  kind?: 'pipeline' | 'scheduled';
+  scheduleId?: string;
+}
+
+export interface PipelineStatus {
+  phase: 'starting' | 'enriching' | 'training' | 'captioning' | 'benchmarking' | 'completed' | 'failed';
+  datasetId: string;
+  enrichWorkflowId: string;
+  afterSeq: number;
+  untilSeq: number;
+  stages: string[][];
+  totals?: Record<string, StageTotals>;
+  error?: string;
+}
+
+export const pipelineStatusQuery = defineQuery<PipelineStatus>('status');
+
+export interface PipelineResult {
+  runId: string;
+  datasetId: string;
+  images: number;
+  afterSeq: number;
+  untilSeq: number;
+  totals: Record<string, StageTotals>;
+}
+
+export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineResult> {
+  if (!input || typeof input.datasetId !== 'string' || input.datasetId === '') {
+    throw ApplicationFailure.nonRetryable('fuseCapPipeline needs {"datasetId": "<name>"} as input', 'InvalidConfig');
+  }
+  const runId = workflowInfo().workflowId;
+  const kind = input.kind ?? 'pipeline';
+  upsertSearchAttributes([
+    { key: DATASET_KEY, value: input.datasetId },
+    { key: RUN_KIND_KEY, value: kind },
+  ]);
+  const status: PipelineStatus = {
+    phase: 'starting',
+    datasetId: input.datasetId,
+    enrichWorkflowId: `${runId}/enrich`,
+    afterSeq: input.afterSeq ?? 0,
+    untilSeq: 0,
+    stages: [],
+  };
+  setHandler(pipelineStatusQuery, () => status);
+
+  const db = bookkeeping();
+  const { config, levels } = await db.resolveConfig({ config: input.config, datasetId: input.datasetId });
+  status.stages = levels;
+  const untilSeq = input.untilSeq ?? (await db.datasetWatermark({ datasetId: input.datasetId })).maxSeq;
+  status.untilSeq = untilSeq;
+  const started = Date.now();
+  await db.recordRunStart({
+    id: runId,
+    kind,
+    datasetId: input.datasetId,
+    config: { ...config, scheduleId: input.scheduleId, afterSeq: status.afterSeq, untilSeq },
+  });
+  try {
+    status.phase = 'enriching';
+    const enriched = await executeChild(enrichDataset, {
+      workflowId: status.enrichWorkflowId,
+      args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq }],
+    });
+    status.totals = enriched.totals;
+
+    const counts = countsOf(enriched.totals, enriched.images, status.afterSeq, untilSeq);
+    await db.recordRunEnd({ id: runId, status: 'completed', counts, timings: { wallMs: Date.now() - started } });
+    status.phase = 'completed';
+    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals: enriched.totals };
+  } catch (error) {
+    status.phase = 'failed';
+    status.error = (error as Error).message;
+    await db.recordRunEnd({ id: runId, status: 'failed', error: describeFailure(error), timings: { wallMs: Date.now() - started } });
+    throw error;
+  }
+}
+
+/** Flat counts for the runs row: images, and per stage processed/skipped/failed. */
+export function countsOf(totals: Record<string, StageTotals>, images: number, afterSeq: number, untilSeq: number): Record<string, number> {
+  const counts: Record<string, number> = { images, afterSeq, untilSeq };
+  for (const [stage, t] of Object.entries(totals)) {
+    counts[`${stage}.processed`] = t.processed;
+    counts[`${stage}.skipped`] = t.skipped;
+    counts[`${stage}.failed`] = t.failed;
+  }
+  return counts;
+}
+
+function describeFailure(error: unknown): string {
+  // Child and activity failures wrap the root cause; the innermost message is the useful one.
+  let e = error as { message?: string; cause?: unknown } | undefined;
+  const parts: string[] = [];
+  while (e && parts.length < 5) {
+    if (e.message) parts.push(e.message);
+    e = e.cause as typeof e;
+  }
+  return parts.join(': ');
+}
