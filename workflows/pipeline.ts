@@ -8,7 +8,7 @@ import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearch
 import type { FusecapConfigInput } from '../config/schema.ts';
 import { bookkeeping } from './activities.ts';
 import { enrichDataset, type StageTotals } from './enrich.ts';
-import { DATASET_KEY, RUN_KIND_KEY } from './search-attributes.ts';
+import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
 
 export interface PipelineInput {
   datasetId: string;
@@ -49,8 +49,8 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
   const runId = workflowInfo().workflowId;
   const kind = input.kind ?? 'pipeline';
   upsertSearchAttributes([
-    { key: DATASET_KEY, value: input.datasetId },
-    { key: RUN_KIND_KEY, value: kind },
+    { key: FusecapDatasetKey, value: input.datasetId },
+    { key: FusecapRunKindKey, value: kind },
   ]);
   const status: PipelineStatus = {
     phase: 'starting',

@@ -1,0 +1,19 @@
+import { dirname, resolve } from 'node:path';
+import type { IngestResult } from '../../ingest/ingest-dataset.ts';
+import { readManifest } from '../../ingest/manifest.ts';
+import { queueName } from '../../workflows/queues.ts';
+import type { Session } from '../context.ts';
+
+/**
+ * Ingest through the io worker, which owns the database. The manifest is parsed here first as well, so a
+ * malformed one is reported before any workflow starts.
+ */
+export async function ingestCommand(session: Session, { datasetId, manifest, root }: { datasetId: string; manifest: string; root?: string }): Promise<IngestResult> {
+  const manifestPath = resolve(manifest);
+  readManifest(manifestPath); // throws ManifestError with a clear message
+  return session.client.workflow.execute('ingestDatasetWorkflow', {
+    taskQueue: queueName(session.options.prefix, 'io'),
+    workflowId: `fusecap-ingest-${datasetId}-${Date.now()}`,
+    args: [{ datasetId, manifest: manifestPath, root: resolve(root ?? dirname(manifestPath)) }],
+  });
+}

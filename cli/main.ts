@@ -1,0 +1,203 @@
+/**
+ * fusecap — command line. Every command is a Temporal client; the work runs in workers (a running
+ * `fusecap up`, or an embedded set inside the command's own process when none runs).
+ */
+import { parseArgs } from 'node:util';
+import { join, resolve } from 'node:path';
+import type { FusecapConfigInput } from '../config/schema.ts';
+import { ManifestError } from '../ingest/manifest.ts';
+import { ALL_QUEUES } from '../workers/workers.ts';
+import type { TaskQueueKind } from '../stages/registry.ts';
+import { defaultCliOptions, openSession, quietTemporalRuntime, startWorkers, workersForCommand, type Session } from './context.ts';
+import { ingestCommand } from './commands/ingest.ts';
+import { followRun, formatStatus, listPipelineRuns, loadConfigFile, pipelineStatus, resumeRun, startPipeline } from './commands/runs.ts';
+import { createSchedule, deleteSchedule, listSchedules, triggerSchedule } from './commands/schedules.ts';
+
+const USAGE = `fusecap — enrich image-caption datasets (FuseCap) as a durable Temporal pipeline
+
+usage:
+  fusecap up [--queues io,vision,llm,gpu]       start the Temporal dev server (unless TEMPORAL_ADDRESS) and workers
+  fusecap worker --queues io,vision             workers only (production: one kind per machine type)
+  fusecap ingest DATASET --manifest FILE [--root DIR]
+  fusecap run DATASET [--config FILE] [--stages probe,detect,...] [--batch-size N] [--id RUN] [--detach]
+  fusecap demo                                  ingest the bundled sample dataset and run the whole pipeline
+  fusecap status [RUN] [--dataset DATASET]
+  fusecap resume RUN [--detach]                 re-run a failed/terminated run; only missing work is done
+  fusecap schedule create DATASET [--every 1h] [--id ID] [--config FILE]
+  fusecap schedule list | delete ID | trigger ID
+
+environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL (else embedded PGlite in $FUSECAP_HOME),
+FUSECAP_HOME (default ./.fusecap), FUSECAP_QUEUE_PREFIX (default fusecap), FUSECAP_EXTERNAL_WORKERS=1`;
+
+const SAMPLE_DIR = resolve(import.meta.dirname, '..', 'data', 'sample');
+
+export async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      manifest: { type: 'string' },
+      root: { type: 'string' },
+      config: { type: 'string' },
+      stages: { type: 'string' },
+      'batch-size': { type: 'string' },
+      id: { type: 'string' },
+      every: { type: 'string', default: '1h' },
+      dataset: { type: 'string' },
+      queues: { type: 'string' },
+      detach: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...rest] = positionals;
+  if (!command || values.help) {
+    console.log(USAGE);
+    return command || values.help ? 0 : 2;
+  }
+  quietTemporalRuntime();
+  const options = defaultCliOptions();
+
+  const withSession = async <T>(fn: (session: Session) => Promise<T>): Promise<T> => {
+    const session = await openSession(options);
+    try {
+      return await fn(session);
+    } finally {
+      await session.close();
+    }
+  };
+  /** Runs fn with workers available (embedded when no `fusecap up` serves this state dir). */
+  const withWorkers = <T>(fn: (session: Session) => Promise<T>) =>
+    withSession(async (session) => {
+      const embedded = await workersForCommand(session);
+      try {
+        return await fn(session);
+      } finally {
+        await embedded?.stop();
+      }
+    });
+
+  switch (command) {
+    case 'up':
+    case 'worker': {
+      const queues = parseQueues(values.queues);
+      const session = await openSession(options);
+      const workers = await startWorkers(session, queues, command === 'up');
+      console.log(`fusecap ${command}: Temporal at ${session.address}${session.uiUrl ? ` (UI ${session.uiUrl})` : ''}`);
+      console.log(`  database: ${workers.database.driver} ${workers.database.location}`);
+      console.log(`  serving task queues: ${queues.map((q) => `${options.prefix}-${q}`).join(', ')} — Ctrl-C to stop`);
+      const stop = () => void workers.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      await workers.done;
+      await workers.stop();
+      await session.close();
+      return 0;
+    }
+    case 'ingest': {
+      const datasetId = need(rest[0], 'ingest needs a DATASET name');
+      const manifest = need(values.manifest, 'ingest needs --manifest FILE (captions.jsonl, .csv, or COCO captions .json)');
+      const result = await withWorkers((s) => ingestCommand(s, { datasetId, manifest, root: values.root }));
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'run':
+    case 'demo': {
+      const datasetId = command === 'demo' ? 'sample' : need(rest[0], 'run needs a DATASET name');
+      const overrides: FusecapConfigInput = {};
+      if (values.stages) overrides.pipeline = { ...overrides.pipeline, stages: values.stages.split(',') as never };
+      if (values['batch-size']) overrides.pipeline = { ...overrides.pipeline, batchSize: Number(values['batch-size']) };
+      const config = loadConfigFile(values.config ?? (command === 'demo' ? join(SAMPLE_DIR, 'demo-config.json') : undefined), overrides);
+      return withWorkers(async (session) => {
+        if (command === 'demo') {
+          console.log(`ingesting the bundled sample dataset (${SAMPLE_DIR}) ...`);
+          const ingested = await ingestCommand(session, { datasetId, manifest: join(SAMPLE_DIR, 'captions.jsonl') });
+          console.log(`  ${ingested.imagesAdded} new images, ${ingested.imagesKnown} already known, ${ingested.issues} issues`);
+        }
+        const handle = await startPipeline(session, { datasetId, config }, values.id);
+        console.log(`started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`);
+        if (values.detach) return 0;
+        const result = await followRun(session, handle.workflowId);
+        console.log(formatStatus(handle.workflowId, await pipelineStatus(session.client, handle.workflowId)));
+        console.log(`run ${result.runId} completed: ${result.images} images`);
+        return 0;
+      });
+    }
+    case 'status':
+      return withSession(async (session) => {
+        const runId = rest[0];
+        if (runId) console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
+        else {
+          const lines = await listPipelineRuns(session.client, values.dataset);
+          console.log(lines.length ? lines.join('\n') : 'no runs yet');
+        }
+        return 0;
+      });
+    case 'resume': {
+      const runId = need(rest[0], 'resume needs a RUN id (see `fusecap status`)');
+      return withWorkers(async (session) => {
+        const handle = await resumeRun(session, runId);
+        console.log(`resumed run ${handle.workflowId}`);
+        if (values.detach) return 0;
+        const result = await followRun(session, runId);
+        console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
+        console.log(`run ${result.runId} completed: ${result.images} images`);
+        return 0;
+      });
+    }
+    case 'schedule': {
+      const [action, arg] = rest;
+      return withSession(async (session) => {
+        if (action === 'create') {
+          const id = await createSchedule(session, {
+            datasetId: need(arg, 'schedule create needs a DATASET'),
+            every: values.every!,
+            scheduleId: values.id,
+            config: values.config ? loadConfigFile(values.config) : undefined,
+          });
+          console.log(`schedule ${id}: enrich new images of ${arg} every ${values.every}`);
+        } else if (action === 'list') {
+          const lines = await listSchedules(session);
+          console.log(lines.length ? lines.join('\n') : 'no schedules');
+        } else if (action === 'delete') {
+          await deleteSchedule(session, need(arg, 'schedule delete needs an ID'));
+          console.log(`deleted schedule ${arg}`);
+        } else if (action === 'trigger') {
+          await triggerSchedule(session, need(arg, 'schedule trigger needs an ID'));
+          console.log(`triggered schedule ${arg}`);
+        } else {
+          throw new UsageError(`schedule needs one of: create, list, delete, trigger (got ${action ?? 'nothing'})`);
+        }
+        return 0;
+      });
+    }
+    default:
+      throw new UsageError(`unknown command "${command}"; commands: up, worker, ingest, run, demo, status, resume, schedule`);
+  }
+}
+
+class UsageError extends Error {}
+
+function need<T>(value: T | undefined, message: string): T {
+  if (value === undefined || value === '') throw new UsageError(message);
+  return value;
+}
+
+function parseQueues(text: string | undefined): TaskQueueKind[] {
+  if (!text) return ALL_QUEUES;
+  const queues = text.split(',').map((q) => q.trim());
+  for (const q of queues) if (!ALL_QUEUES.includes(q as TaskQueueKind)) throw new UsageError(`unknown queue "${q}"; queues: ${ALL_QUEUES.join(', ')}`);
+  return queues as TaskQueueKind[];
+}
+
+export async function runCli(argv: string[]): Promise<void> {
+  try {
+    process.exitCode = await main(argv);
+  } catch (error) {
+    const message = (error as Error).message ?? String(error);
+    console.error(`fusecap: ${message}`);
+    if (error instanceof UsageError) console.error('run `fusecap --help` for usage');
+    process.exitCode = error instanceof UsageError || error instanceof ManifestError ? 2 : 1;
+  }
+  // Native Temporal handles can keep the loop alive after a command is done.
+  setTimeout(() => process.exit(process.exitCode ?? 0), 200).unref();
+}
