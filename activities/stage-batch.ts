@@ -105,10 +105,25 @@ export function createStageBatchActivity(db: Db) {
       upstreamOutputs(db, input.stage, todo, config),
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
-    await ensureLoaded(impl, config);
-
-    const context = Context.current();
     const transient: string[] = [];
+    const context = Context.current();
+    // Beats while the event loop is free (model loading, awaiting a remote fuser); the per-image beat below
+    // covers CPU-bound experts. Together they let a short heartbeat timeout find a dead worker quickly.
+    let done = 0;
+    const ticker = setInterval(() => context.heartbeat({ stage: input.stage, done, of: todo.length }), 5_000);
+    try {
+      await ensureLoaded(impl, config);
+      await runImages();
+    } finally {
+      clearInterval(ticker);
+    }
+    if (transient.length > 0) {
+      // Finished images are stored; the retry re-runs only these.
+      throw ApplicationFailure.retryable(`${transient.length} image(s) hit transient errors: ${transient.slice(0, 3).join('; ')}`, 'TransientStageError');
+    }
+    return result;
+
+    async function runImages(): Promise<void> {
     const record = async (imageId: string, output: unknown, error: { code: string; message: string } | null, durationMs: number) => {
       await upsertStageResults(db, {
         rows: [
@@ -134,6 +149,7 @@ export function createStageBatchActivity(db: Db) {
     };
 
     for (const [index, imageId] of todo.entries()) {
+      done = index;
       context.heartbeat({ stage: input.stage, done: index, of: todo.length });
       if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
       const row = byId.get(imageId)!;
@@ -192,11 +208,7 @@ export function createStageBatchActivity(db: Db) {
         await record(imageId, null, { code, message: (error as Error).message ?? String(error) }, elapsed);
       }
     }
-    if (transient.length > 0) {
-      // Finished images are stored; the retry re-runs only these.
-      throw ApplicationFailure.retryable(`${transient.length} image(s) hit transient errors: ${transient.slice(0, 3).join('; ')}`, 'TransientStageError');
     }
-    return result;
   };
 }
 

@@ -2,6 +2,7 @@
  * probe: decode every image once with sharp to prove it is readable, and record its format and upright
  * size. Everything later trusts these numbers (box coordinates are in upright pixels).
  */
+import { stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { DEFAULT_MAX_PIXELS, toImageError } from '../lib/image.ts';
 import { StageInputError, type StageImpl } from './types.ts';
@@ -25,6 +26,14 @@ export const probeStage: StageImpl<ProbeOutput> = {
   imageFacts: (output) => ({ format: output.format, width: output.width, height: output.height }),
   describe: () => ({ model: { id: `sharp/${sharp.versions.sharp}`, version: VERSION }, params: { maxPixels: DEFAULT_MAX_PIXELS } }),
   async run({ image }) {
+    const size = await stat(image.path).then(
+      (s) => s.size,
+      (error: Error) => {
+        throw new StageInputError(`image file missing: ${error.message}`, 'missing_file');
+      },
+    );
+    // libvips calls an empty file an "unsupported format"; the plain fact is more useful.
+    if (size === 0) throw new StageInputError('image file is empty (0 bytes)', 'empty_file');
     let meta: Metadata;
     try {
       meta = await sharp(image.path, { limitInputPixels: false }).metadata();

@@ -33,8 +33,8 @@ export function stageActivities(stage: string) {
   return proxyActivities<Activities>({
     taskQueue: queueName(currentQueuePrefix(), spec.queue),
     startToCloseTimeout: `${spec.batchTimeoutSeconds} seconds`,
-    // Model loading on a cold worker happens before the first heartbeat, so this is generous.
-    heartbeatTimeout: '3 minutes',
+    // The batch activity beats every 5 s and after every image, so a dead worker is found within 30 s.
+    heartbeatTimeout: '30 seconds',
     retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
   });
 }
