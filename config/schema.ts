@@ -25,12 +25,13 @@ const pipeline = z.object({
 
 const detect = z.object({
   backend: z.enum(['centernet', 'nanodet', 'onnx', 'transformers']).default('centernet'),
-  /** onnx: path to a .onnx file; transformers: local folder or hub id. */
+  /** onnx: path to a .onnx file; transformers: local folder or hub id; centernet/nanodet: optional model.json path. */
   model: z.string().optional(),
+  /** Boxes are kept at or above this score; then class-wise NMS (the CenterNet graph has none). */
   minScore: z.number().min(0).max(1).default(0.3),
   iouThreshold: z.number().min(0).max(1).default(0.5),
   maxObjects: z.number().int().min(1).max(300).default(20),
-  /** Zero-shot detectors (OWL-ViT) only: the labels to look for. */
+  /** onnx: the model's class names in output order (COCO-80 when absent); transformers: zero-shot labels (OWL-ViT). */
   labels: z.array(z.string()).optional(),
 });
 
@@ -40,7 +41,9 @@ const attributes = z.object({
   faces: z.boolean().default(true),
   /** clip backend: local folder or hub id of a CLIP model. */
   clipModel: z.string().optional(),
-  vocabulary: z.array(z.string()).optional(),
+  /** clip backend: attribute words scored as "a photo of a {word} {label}" (default: experts/attributes/clip-attributes.ts). */
+  vocabulary: z.array(z.string()).min(2).optional(),
+  /** Colours named per object, dominant first; a colour under 20% of the object's pixels is never named. */
   maxColors: z.number().int().min(1).max(5).default(2),
 });
 
@@ -112,6 +115,8 @@ const fuse = z.object({
   minTextConfidence: z.number().min(0).max(1).default(0.5),
   /** At most this many text blocks are quoted. */
   maxTextBlocks: z.number().int().min(0).max(20).default(3),
+  /** A text block longer than this many words (a page) is quoted only up to here, ending in "…". */
+  maxTextWords: z.number().int().min(1).max(100).default(8),
   /** Grounded fuser: at most this many unmentioned object groups are added. */
   maxAddedObjects: z.number().int().min(0).max(20).default(4),
 });
@@ -131,6 +136,10 @@ const train = z.object({
   /** Python interpreter of the trainer's virtual environment. */
   python: z.string().default('.venv/bin/python'),
   seed: z.number().int().default(0),
+  /** Label smoothing of the captioning (LM) loss; BLIP fine-tunes with 0.1. */
+  labelSmoothing: z.number().min(0).max(0.5).default(0),
+  /** torch intra-op threads of the trainer on CPU. */
+  threads: z.number().int().min(1).max(256).default(2),
 });
 
 const caption = z.object({
@@ -139,12 +148,30 @@ const caption = z.object({
   beams: z.number().int().min(1).max(16).default(3),
   maxLength: z.number().int().min(4).max(256).default(60),
   prompt: z.string().default('a picture of '),
+  /** Folder written by `python -m fusecap_trainer export` (export.json + ONNX files); set from the checkpoint row. */
+  exportDir: z.string().optional(),
+  /** onnxruntime intra-op threads of the captioner; changes speed, not captions. */
+  threads: z.number().int().min(1).max(64).default(2),
+  /** Images decoded together per caption() call; changes speed, not captions. */
+  batchSize: z.number().int().min(1).max(256).default(8),
 });
 
 const benchmark = z.object({
   /** Local folder or hub id of a CLIP model for CLIPScore; without one CLIPScore is reported as unavailable. */
   clipModel: z.string().optional(),
+  /** Texts (images) per ITM re-ranking in retrieval, BLIP's k_test. */
   retrievalK: z.number().int().min(1).default(16),
+  /**
+   * COCO caption metrics to compute (metrics/coco/evaluate.ts). METEOR runs pycocoevalcap's
+   * meteor-1.5.jar and needs java; "CIDEr-D" is what pycocoevalcap reports under the key "CIDEr".
+   */
+  cocoMetrics: z
+    .array(z.enum(['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr']))
+    .min(1)
+    .default(['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr']),
+  /** Images shown in the report's gallery, and the longest side of their embedded thumbnails. */
+  galleryImages: z.number().int().min(0).max(1000).default(24),
+  thumbnailSide: z.number().int().min(32).max(1024).default(240),
 });
 
 export const configSchema = z.object({

@@ -57,7 +57,7 @@ async function main(): Promise<number> {
   }
   const wantTemporal = only !== 'postgres';
   const wantPostgres = only !== 'temporal';
-  const dir = path.resolve(values.dir!);
+  const dir = path.resolve(values.dir);
   const portOf = (v: string | undefined): number | undefined => (v === undefined ? undefined : Number(v));
 
   switch (command) {

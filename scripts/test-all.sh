@@ -9,7 +9,8 @@
 #   FUSECAP_TEST_EXTERNAL_SERVICES=1  use the TEMPORAL_ADDRESS / DATABASE_URL already set instead of
 #                                     starting our own (by default they are ignored so a developer's
 #                                     `fusecap up` data is never touched by tests)
-#   FUSECAP_KEEP_SERVICES=1           leave the test services running afterwards (faster reruns)
+#   FUSECAP_KEEP_SERVICES=1           keep the test services (in .fusecap/test-services/shared) running
+#                                     afterwards and reuse them next time (faster reruns)
 #   FUSECAP_SKIP_CHECKS=1             skip typecheck and lint
 #   FUSECAP_TEST_TIMEOUT_MS           per-test timeout (default 900000)
 #   FUSECAP_TEST_CONCURRENCY          test files run at once (default 2; the machines have 2 cores)
@@ -43,21 +44,41 @@ if [ -z "${FUSECAP_SKIP_CHECKS:-}" ]; then
 fi
 
 # ---------------------------------------------------------------- services
-SERVICES_DIR=.fusecap/test-services
+# One services dir per run: two runs in the same checkout (two engineers, or CI retries) must not stop
+# or wipe each other's servers. FUSECAP_KEEP_SERVICES=1 uses one shared dir that outlives the run.
+SERVICES_ROOT=.fusecap/test-services
+services() { node --import tsx scripts/services.ts "$@"; }
+# Leftovers of runs that were killed before their trap ran (run-<pid> whose pid is gone).
+for d in "$SERVICES_ROOT"/run-*; do
+  [ -d "$d" ] || continue
+  pid=${d##*/run-}
+  if ! kill -0 "$pid" 2>/dev/null; then
+    say "removing leftover $d"
+    services stop --dir "$d" || true
+    rm -rf "$d"
+  fi
+done
+if [ -n "${FUSECAP_KEEP_SERVICES:-}" ]; then
+  SERVICES_DIR=$SERVICES_ROOT/shared
+  FRESH=
+else
+  SERVICES_DIR=$SERVICES_ROOT/run-$$
+  # Every run starts from an empty cluster and an empty Temporal DB, so no test depends on what an
+  # earlier run left behind.
+  FRESH=--fresh
+fi
 if [ -z "${FUSECAP_TEST_EXTERNAL_SERVICES:-}" ]; then
   unset TEMPORAL_ADDRESS TEMPORAL_NAMESPACE DATABASE_URL
 fi
 stop_services() {
   if [ -z "${FUSECAP_KEEP_SERVICES:-}" ]; then
-    node --import tsx scripts/services.ts stop --dir "$SERVICES_DIR" || true
+    services stop --dir "$SERVICES_DIR" || true
+    rm -rf "$SERVICES_DIR"
   fi
 }
 trap stop_services EXIT
-# --fresh: every run starts from an empty cluster and an empty Temporal DB, so no test depends on
-# what an earlier run left behind. --headless: nobody looks at the UI during tests.
-FRESH=--fresh
-[ -n "${FUSECAP_KEEP_SERVICES:-}" ] && FRESH=
-SERVICE_ENV=$(node --import tsx scripts/services.ts start --dir "$SERVICES_DIR" --headless $FRESH)
+# --headless: nobody looks at the UI during tests.
+SERVICE_ENV=$(services start --dir "$SERVICES_DIR" --headless $FRESH)
 eval "$SERVICE_ENV"
 # DATABASE_URL is the admin URL of the test cluster: tests create (and drop) their own databases.
 export TEMPORAL_ADDRESS DATABASE_URL

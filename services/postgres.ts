@@ -4,6 +4,7 @@
 // PostgreSQL refuses to run as root, so as root every server binary runs as the `postgres` OS user via
 // runuser, and the data dir and log file are handed to that user.
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFile, chown, mkdir, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
@@ -94,7 +95,7 @@ async function serverUser(): Promise<RunAs | undefined> {
 async function pgRun(binDir: string, runAs: RunAs | undefined, tool: string, args: string[], timeoutMs = 120_000) {
   const cmd = [...(runAs?.prefix ?? []), path.join(binDir, tool), ...args];
   // cwd '/': the server user may not be allowed into our cwd, and pg tools chdir-check it.
-  const r = await runCommand(cmd[0]!, cmd.slice(1), { cwd: '/', timeoutMs });
+  const r = await runCommand(cmd[0], cmd.slice(1), { cwd: '/', timeoutMs });
   return { ...r, command: cmd.join(' ') };
 }
 
@@ -170,7 +171,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   await giveToServerUser(logFile, runAs, 'file');
   if (runAs) {
     // Every parent must be traversable by the server user; say so clearly if it is not (e.g. under /root).
-    const probe = spawnSync(runAs.prefix[0]!, [...runAs.prefix.slice(1), 'test', '-w', dataDir], { cwd: '/' });
+    const probe = spawnSync(runAs.prefix[0], [...runAs.prefix.slice(1), 'test', '-w', dataDir], { cwd: '/' });
     if (probe.status !== 0) {
       throw new Error(`the '${SERVER_USER}' OS user cannot write ${dataDir}; put the data dir where that user can reach it`);
     }
@@ -219,7 +220,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   const stopSync = (): void => {
     // 'immediate' at process exit: we cannot wait there, and the data dir is throwaway for attached use.
     const cmd = [...(runAs?.prefix ?? []), path.join(binDir, 'pg_ctl'), '-D', dataDir, '-m', 'immediate', 'stop'];
-    spawnSync(cmd[0]!, cmd.slice(1), { cwd: '/', stdio: 'ignore' });
+    spawnSync(cmd[0], cmd.slice(1), { cwd: '/', stdio: 'ignore' });
   };
   if (!opts.detached) process.once('exit', stopSync);
 
@@ -269,6 +270,7 @@ export interface PostgresRecord {
   dataDir: string;
   logFile: string;
   startedAt: string;
+  stoppedAt?: string;
 }
 
 export interface EnsuredPostgres {
@@ -289,6 +291,26 @@ export interface EnsurePostgresOptions {
 export const postgresRecordFile = (dir: string): string => path.join(dir, 'postgres.json');
 
 /**
+ * Where ensurePostgres keeps the cluster for service dir `dir`: `<dir>/postgres` and `<dir>/postgres.log`,
+ * unless we are root and the postgres OS user cannot reach `dir` (a checkout under /root, a 0700 temp
+ * dir). Then the cluster lives in /var/tmp/fusecap-postgres/<hash of dir>/, which that user can reach.
+ */
+export async function postgresPaths(dir: string): Promise<{ dataDir: string; logFile: string }> {
+  const dirAbs = path.resolve(dir);
+  const runAs = await serverUser();
+  await mkdir(dirAbs, { recursive: true });
+  if (runAs) {
+    const probe = spawnSync(runAs.prefix[0], [...runAs.prefix.slice(1), 'test', '-x', dirAbs], { cwd: '/' });
+    if (probe.status !== 0) {
+      const base = path.join('/var/tmp/fusecap-postgres', createHash('sha256').update(dirAbs).digest('hex').slice(0, 16));
+      await mkdir(base, { recursive: true, mode: 0o755 });
+      return { dataDir: path.join(base, 'data'), logFile: path.join(base, 'postgres.log') };
+    }
+  }
+  return { dataDir: path.join(dirAbs, 'postgres'), logFile: path.join(dirAbs, 'postgres.log') };
+}
+
+/**
  * A PostgreSQL for this machine: `$DATABASE_URL` when set; else the server running on `<dir>/postgres`
  * if alive; else start one there (detached) and record it in `<dir>/postgres.json`.
  */
@@ -299,8 +321,7 @@ export async function ensurePostgres(dir: string, opts: EnsurePostgresOptions = 
     return { url: envUrl, source: 'env' };
   }
   const dirAbs = path.resolve(dir);
-  const dataDir = path.join(dirAbs, 'postgres');
-  const logFile = path.join(dirAbs, 'postgres.log');
+  const { dataDir, logFile } = await postgresPaths(dirAbs);
   return withLockFile(path.join(dirAbs, 'postgres.lock'), async () => {
     const running = await runningPostmaster(dataDir);
     if (running) {
@@ -320,12 +341,14 @@ export async function ensurePostgres(dir: string, opts: EnsurePostgresOptions = 
   });
 }
 
-/** Stops the server on `<dir>/postgres` if one runs. Keeps the data. */
+/** Stops the server of service dir `dir` if one runs. Keeps the data and the record. */
 export async function stopPostgres(dir: string): Promise<boolean> {
   const dirAbs = path.resolve(dir);
   return withLockFile(path.join(dirAbs, 'postgres.lock'), async () => {
-    const was = await stopPostgresDataDir(path.join(dirAbs, 'postgres'));
-    await rm(postgresRecordFile(dirAbs), { force: true });
+    const was = await stopPostgresDataDir((await postgresPaths(dirAbs)).dataDir);
+    // Keep the record so the next start reuses the same port (and URL).
+    const rec = await readJson<PostgresRecord>(postgresRecordFile(dirAbs));
+    if (was && rec) await writeJsonAtomic(postgresRecordFile(dirAbs), { ...rec, stoppedAt: new Date().toISOString() });
     return was;
   });
 }
@@ -388,8 +411,8 @@ export async function dropDatabase(adminUrl: string, name: string): Promise<void
 
 /** Removes a stopped cluster's files (services.ts --fresh). Refuses while a server runs on it. */
 export async function removePostgresData(dir: string): Promise<void> {
-  const dataDir = path.join(path.resolve(dir), 'postgres');
+  const { dataDir, logFile } = await postgresPaths(dir);
   if (await runningPostmaster(dataDir)) throw new Error(`a server still runs on ${dataDir}; stop it first`);
   await rm(dataDir, { recursive: true, force: true });
-  await writeFile(path.join(path.resolve(dir), 'postgres.log'), '').catch(() => undefined);
+  await writeFile(logFile, '').catch(() => undefined);
 }

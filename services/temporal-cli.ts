@@ -148,6 +148,7 @@ export async function downloadWithTestingPackage(
       `Temporal CLI not found (looked at: ${tried.join(', ')}), Go is not installed to build it ` +
         `(go install ${TEMPORAL_CLI_MODULE}@${TEMPORAL_CLI_VERSION}), and @temporalio/testing's download ` +
         `failed (it needs internet access): ${(err as Error).message}`,
+      { cause: err },
     );
   }
   // The SDK names the file after the version it fetched; take the newest executable.

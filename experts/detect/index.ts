@@ -24,10 +24,8 @@ import type { DetectOutput, ModelRef } from '../types.ts';
 import { loadCenterNet } from './centernet.ts';
 import { loadNanoDet } from './nanodet.ts';
 import { classwiseNms } from './nms.ts';
-import { loadOnnxDetector } from './onnx-detector.ts';
 import type { RawDetector } from './raw-detector.ts';
 import type { TfjsBackend } from './tfjs-runtime.ts';
-import { loadTransformersDetector } from './transformers-detector.ts';
 
 export const DETECT_BACKENDS = ['centernet', 'nanodet', 'onnx', 'transformers'] as const;
 export type DetectBackend = (typeof DETECT_BACKENDS)[number];
@@ -115,10 +113,11 @@ function loadRaw(backend: DetectBackend, options: DetectorOptions): Promise<RawD
       return loadCenterNet({ modelPath: options.model, tfjsBackend: options.tfjsBackend });
     case 'nanodet':
       return loadNanoDet({ modelPath: options.model, tfjsBackend: options.tfjsBackend });
+    // Imported on demand: a worker running CenterNet never loads onnxruntime or transformers.js.
     case 'onnx':
-      return loadOnnxDetector({ modelPath: options.model!, labels: options.labels });
+      return import('./onnx-detector.ts').then((m) => m.loadOnnxDetector({ modelPath: options.model!, labels: options.labels }));
     case 'transformers':
-      return loadTransformersDetector({ model: options.model!, labels: options.labels });
+      return import('./transformers-detector.ts').then((m) => m.loadTransformersDetector({ model: options.model!, labels: options.labels }));
   }
 }
 
@@ -126,3 +125,5 @@ function checkUnit(name: string, value: number): number {
   if (!(value >= 0 && value <= 1)) throw new Error(`detect ${name} must be within 0..1, got ${value}`);
   return value;
 }
+
+export { detectorModelRef } from './model-ref.ts';

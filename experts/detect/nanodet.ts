@@ -16,7 +16,7 @@
  */
 import type { DecodedImage } from '../../lib/image.ts';
 import { COCO_80 } from './coco-labels.ts';
-import { humanModelsVersion, HUMAN_MODELS_PACKAGE } from './centernet.ts';
+import { detectorModelRef, HUMAN_MODELS_PACKAGE } from './model-ref.ts';
 import { cornersToImageBox, letterbox } from './letterbox.ts';
 import type { Candidate } from './nms.ts';
 import { type RawDetector, yieldToEventLoop } from './raw-detector.ts';
@@ -88,7 +88,7 @@ export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: T
     throw new Error(`${file} is not the NanoDet graph: input shape ${JSON.stringify(inShape)}, expected [1,3,416,416]`);
   }
   return {
-    model: { id: 'human-models/nanodet', version: `${humanModelsVersion()}+lb-tl-gfl.1` },
+    model: detectorModelRef({ backend: 'nanodet', model: options.modelPath }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
       // Pad with the mean colour so padding normalises to ~0, as NanoDet's own letterbox does.
       const lb = await letterbox(image, INPUT_SIDE, 114);
@@ -101,7 +101,9 @@ export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: T
         }
       }
       await yieldToEventLoop();
-      const outputs = graph.execute(tf.tensor4d(chw, [1, 3, INPUT_SIDE, INPUT_SIDE])) as tf.Tensor[];
+      const input = tf.tensor4d(chw, [1, 3, INPUT_SIDE, INPUT_SIDE]);
+      const outputs = graph.execute(input) as tf.Tensor[];
+      input.dispose();
       const levels: NanoDetLevel[] = [];
       try {
         for (const grid of [13, 26, 52]) {

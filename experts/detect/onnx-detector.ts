@@ -4,13 +4,13 @@
  * convention); S comes from the model's input metadata, 640 when the dimension is symbolic.
  * Output decoding: yolo-decode.ts.
  */
-import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 import * as ort from 'onnxruntime-node';
 import type { DecodedImage } from '../../lib/image.ts';
 import { COCO_80 } from './coco-labels.ts';
 import { cornersToImageBox, letterbox } from './letterbox.ts';
+import { detectorModelRef } from './model-ref.ts';
 import type { Candidate } from './nms.ts';
 import type { RawDetector } from './raw-detector.ts';
 import { ModelFileError } from './tfjs-runtime.ts';
@@ -41,10 +41,9 @@ export async function loadOnnxDetector(options: { modelPath: string; labels?: re
   if (typeof dims[3] === 'number' && dims[3] > 0 && dims[3] !== side) {
     throw new Error(`ONNX detector ${file}: only square inputs are supported, model wants ${dims[2]}×${dims[3]}`);
   }
-  const digest = createHash('sha256').update(bytes).digest('hex').slice(0, 12);
   return {
     // The weights' hash is the version: a different file is a different model.
-    model: { id: `onnx/${path.basename(file, '.onnx')}`, version: `${digest}+yolo.1` },
+    model: detectorModelRef({ backend: 'onnx', model: file, labels: options.labels }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
       const lb = await letterbox(image, side, 114);
       const plane = side * side;

@@ -8,6 +8,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { DecodedImage } from '../../lib/image.ts';
+import { detectorModelRef } from './model-ref.ts';
 import type { Candidate } from './nms.ts';
 import type { RawDetector } from './raw-detector.ts';
 import { ModelFileError } from './tfjs-runtime.ts';
@@ -67,7 +68,7 @@ export async function loadTransformersDetector(options: TransformersDetectorOpti
     throw new ModelFileError(`transformers.js ${task} model "${options.model}" could not be loaded: ${(error as Error).message}`, options.model);
   }
   return {
-    model: { id: `transformers/${where.local ? where.id : options.model}`, version: zeroShot ? `zs:${[...options.labels!].join('|')}` : 'od.1' },
+    model: detectorModelRef({ backend: 'transformers', model: options.model, labels: options.labels }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
       const raw = new RawImage(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
       const found = await run(raw, minScore);

@@ -8,6 +8,7 @@ import { createDetector, type Detector } from '../../../experts/detect/index.ts'
 import type { DetectedObject, DetectOutput } from '../../../experts/types.ts';
 import { decodeImage } from '../../../lib/image.ts';
 import { COCO_80 } from '../../../experts/detect/coco-labels.ts';
+import { tf } from '../../../experts/detect/tfjs-runtime.ts';
 import { countOf, labelsOf, SAMPLE } from './helpers.ts';
 
 let detector: Detector;
@@ -105,4 +106,12 @@ test('thresholds and maxObjects apply; disposing one detector leaves the shared 
   assert.ok(labelsOf(await detect('chelsea.png')).includes('cat'), 'shared model still loaded');
   await assert.rejects(createDetector({ minScore: 2 }), /minScore must be within 0\.\.1/);
   await assert.rejects(createDetector({ backend: 'yolo' as never }), /allowed: centernet, nanodet, onnx, transformers/);
+});
+
+test('no tensors leak per image', async () => {
+  const image = await decodeImage(SAMPLE('horses.jpg'));
+  await detector.detect(image);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await detector.detect(image);
+  assert.equal(tf.memory().numTensors, before);
 });

@@ -39,3 +39,12 @@ test('chelsea.png: a cat', async () => {
   const out = await detector.detect(await decodeImage(SAMPLE('chelsea.png')));
   assert.deepEqual(labelsOf(out), ['cat']);
 });
+
+test('no tensors leak per image', async () => {
+  const { tf } = await import('../../../experts/detect/tfjs-runtime.ts');
+  const image = await decodeImage(SAMPLE('horses.jpg'));
+  await detector.detect(image);
+  const before = tf.memory().numTensors;
+  for (let i = 0; i < 3; i++) await detector.detect(image);
+  assert.equal(tf.memory().numTensors, before);
+});

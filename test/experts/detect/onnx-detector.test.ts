@@ -38,7 +38,7 @@ for (const [file, expectedScore] of [
     const detector = await createDetector({ backend: 'onnx', model: path.join(FIXTURES, file), labels: LABELS, minScore: 0.5 });
     disposers.push(() => detector.dispose());
     assert.match(detector.model.id, /^onnx\/yolo-/);
-    assert.match(detector.model.version, /^[0-9a-f]{12}\+yolo\.1$/);
+    assert.match(detector.model.version, /^[0-9a-f]{12}\+yolo\.1\+labels:[0-9a-f]{8}$/);
     const out = await detector.detect(await twoSquares());
     assert.deepEqual(out.objects.map((o) => o.label).sort(), ['blue', 'red']);
     const red = out.objects.find((o) => o.label === 'red')!;

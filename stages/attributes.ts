@@ -1,0 +1,67 @@
+/**
+ * attributes stage: reads the detect stage's output (input.upstream.detect), decodes the same image
+ * upright and describes every detected object (colours, size, position, people's age group and
+ * expression) plus counts per label. No objects → `{ objects: [], counts: {} }` without decoding.
+ */
+import type { FusecapConfig } from '../config/schema.ts';
+import { type AttributeRecognizer, attributesModelRef, createAttributeRecognizer } from '../experts/attributes/index.ts';
+import type { AttributesOutput, DetectOutput } from '../experts/types.ts';
+import { decodeImage } from '../lib/image.ts';
+import { StageInputError, type StageImpl } from './types.ts';
+
+let current: { key: string; recognizer: Promise<AttributeRecognizer> } | null = null;
+
+async function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
+  const key = JSON.stringify(config.attributes);
+  if (current?.key === key) return current.recognizer;
+  const previous = current;
+  const created = createAttributeRecognizer({ ...config.attributes });
+  current = { key, recognizer: created };
+  created.catch(() => {
+    if (current?.recognizer === created) current = null;
+  });
+  if (previous) await (await previous.recognizer.catch(() => null))?.dispose();
+  return created;
+}
+
+/** The upstream value is stored jsonb: check its shape rather than trust a cast. */
+function detectOutputOf(upstream: Record<string, unknown>): DetectOutput {
+  const d = upstream.detect as Partial<DetectOutput> | undefined;
+  if (!d || typeof d !== 'object' || !Array.isArray(d.objects) || typeof d.imageWidth !== 'number' || typeof d.imageHeight !== 'number') {
+    throw new Error('attributes stage needs the detect stage output in input.upstream.detect ({ imageWidth, imageHeight, objects })');
+  }
+  return d as DetectOutput;
+}
+
+export const attributesStage: StageImpl<AttributesOutput> = {
+  name: 'attributes',
+  describe(config) {
+    const { backend, faces, clipModel, vocabulary, maxColors } = config.attributes;
+    const params: Record<string, unknown> = { backend, faces, maxColors };
+    if (backend === 'clip') Object.assign(params, { clipModel, vocabulary: vocabulary ?? null });
+    return { model: attributesModelRef({ backend, faces, clipModel }), params };
+  },
+  async load(config) {
+    await getRecognizer(config);
+  },
+  async run(input, config) {
+    const detections = detectOutputOf(input.upstream);
+    if (detections.objects.length === 0) return { objects: [], counts: {} };
+    const recognizer = await getRecognizer(config);
+    input.signal.throwIfAborted();
+    const image = await decodeImage(input.image.path);
+    if (image.width !== detections.imageWidth || image.height !== detections.imageHeight) {
+      throw new StageInputError(
+        `image is ${image.width}×${image.height} but detect ran on ${detections.imageWidth}×${detections.imageHeight}; the file changed since detect`,
+        'detect_size_mismatch',
+      );
+    }
+    input.signal.throwIfAborted();
+    return recognizer.describe(image, detections);
+  },
+  async dispose() {
+    const previous = current;
+    current = null;
+    if (previous) await (await previous.recognizer.catch(() => null))?.dispose();
+  },
+};

@@ -1,0 +1,55 @@
+/**
+ * detect stage: decode the image upright (lib/image.ts) and run the object detector on it. Boxes are in
+ * upright-image pixels; an image without objects gives `{ objects: [] }`; an unreadable image is a
+ * StageInputError from decodeImage. One detector per worker process, created on first use (or by load())
+ * and replaced only when the config's detect section changes.
+ */
+import type { FusecapConfig } from '../config/schema.ts';
+import { createDetector, type Detector, detectorModelRef } from '../experts/detect/index.ts';
+import type { DetectOutput } from '../experts/types.ts';
+import { decodeImage } from '../lib/image.ts';
+import type { StageImpl } from './types.ts';
+
+let current: { key: string; detector: Promise<Detector> } | null = null;
+
+function detectorKey(config: FusecapConfig): string {
+  return JSON.stringify(config.detect);
+}
+
+async function getDetector(config: FusecapConfig): Promise<Detector> {
+  const key = detectorKey(config);
+  if (current?.key === key) return current.detector;
+  const previous = current;
+  const created = createDetector({ ...config.detect });
+  current = { key, detector: created };
+  created.catch(() => {
+    if (current?.detector === created) current = null;
+  });
+  if (previous) await (await previous.detector.catch(() => null))?.dispose();
+  return created;
+}
+
+export const detectStage: StageImpl<DetectOutput> = {
+  name: 'detect',
+  describe(config) {
+    const { backend, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
+    const params: Record<string, unknown> = { backend, minScore, iouThreshold, maxObjects };
+    if (labels) params.labels = labels;
+    return { model: detectorModelRef({ backend, model, labels }), params };
+  },
+  async load(config) {
+    await getDetector(config);
+  },
+  async run(input, config) {
+    const detector = await getDetector(config);
+    input.signal.throwIfAborted();
+    const image = await decodeImage(input.image.path);
+    input.signal.throwIfAborted();
+    return detector.detect(image);
+  },
+  async dispose() {
+    const previous = current;
+    current = null;
+    if (previous) await (await previous.detector.catch(() => null))?.dispose();
+  },
+};

@@ -1,0 +1,79 @@
+/** The attributes stage on real files, reading the detect stage's real output as its upstream. */
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import sharp from 'sharp';
+import { configSchema } from '../../config/schema.ts';
+import { baseColor } from '../../experts/attributes/color-names.ts';
+import type { DetectOutput } from '../../experts/types.ts';
+import { attributesStage } from '../../stages/attributes.ts';
+import { detectStage } from '../../stages/detect.ts';
+import { StageInputError, type StageInput } from '../../stages/types.ts';
+
+const SAMPLE = path.resolve(import.meta.dirname, '../../data/sample/images');
+const config = configSchema.parse({});
+
+function input(file: string, detect?: unknown): StageInput {
+  return {
+    image: { id: 'img-1', datasetId: 'ds-1', path: file, sha256: '', width: 0, height: 0, format: null },
+    upstream: detect === undefined ? {} : { detect },
+    captions: [],
+    signal: new AbortController().signal,
+  };
+}
+
+async function detectThenDescribe(file: string) {
+  const detect = await detectStage.run(input(file), config);
+  return { detect, attrs: await attributesStage.run(input(file, detect), config) };
+}
+
+describe('attributes stage', () => {
+  let dir: string;
+  before(async () => {
+    dir = await mkdtemp(path.join(tmpdir(), 'fusecap-attr-stage-'));
+    await Promise.all([detectStage.load!(config), attributesStage.load!(config)]);
+  });
+  after(async () => {
+    await attributesStage.dispose!();
+    await detectStage.dispose!();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  test('describe: model ref and params', () => {
+    const d = attributesStage.describe(config);
+    assert.equal(d.model.id, 'fusecap/cielab-colors');
+    assert.deepEqual(d.params, { backend: 'color', faces: true, maxColors: 2 });
+    const noFaces = attributesStage.describe(configSchema.parse({ attributes: { faces: false } }));
+    assert.notEqual(noFaces.model.version, d.model.version);
+  });
+
+  test('horses.jpg: three horses counted', async () => {
+    const { attrs } = await detectThenDescribe(path.join(SAMPLE, 'horses.jpg'));
+    assert.ok((attrs.counts.horse ?? 0) >= 3);
+  });
+
+  test('an EXIF-rotated astronaut: the face is still found (boxes are upright)', async () => {
+    const file = path.join(dir, 'astronaut-exif8.jpg');
+    // Orientation 8 = turn 90° counter-clockwise to display: store the pixels turned clockwise.
+    await writeFile(file, await sharp(path.join(SAMPLE, 'astronaut.png')).rotate(90).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toBuffer());
+    const { attrs } = await detectThenDescribe(file);
+    const person = attrs.objects.find((o) => o.label === 'person');
+    assert.ok(person?.person?.ageGroup, JSON.stringify(attrs));
+  });
+
+  test('grayscale photo: objects described, colours achromatic', async () => {
+    const { attrs } = await detectThenDescribe(path.join(SAMPLE, 'camera.png'));
+    assert.ok(attrs.objects.length > 0);
+    for (const o of attrs.objects) for (const c of o.colors) assert.ok(['black', 'gray', 'white'].includes(baseColor(c.name)), c.name);
+  });
+
+  test('no objects: empty result; missing upstream: clear error; changed file: StageInputError', async () => {
+    const text = path.join(SAMPLE, 'text.png');
+    assert.deepEqual(await attributesStage.run(input(text, { imageWidth: 448, imageHeight: 172, objects: [] }), config), { objects: [], counts: {} });
+    await assert.rejects(attributesStage.run(input(text), config), /needs the detect stage output/);
+    const stale: DetectOutput = { imageWidth: 100, imageHeight: 100, objects: [{ label: 'cat', score: 0.9, box: { x: 0, y: 0, width: 50, height: 50 } }] };
+    await assert.rejects(attributesStage.run(input(text, stale), config), (e: unknown) => e instanceof StageInputError && e.code === 'detect_size_mismatch');
+  });
+});
