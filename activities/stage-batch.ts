@@ -49,8 +49,10 @@ export interface StageBatchResult {
   processed: number;
   failed: number;
   errorsByCode: Record<string, number>;
-  /** Milliseconds spent inside the stage's implementation (model work), for the overhead figure. */
+  /** Milliseconds spent inside the stage's implementation (model work). */
   workMs: number;
+  /** Milliseconds the whole activity took (work + database reads and writes), for the overhead figure. */
+  activityMs: number;
 }
 
 /** The idempotency key of a stage under a config: model id + version + hash of (params, model). */
@@ -78,6 +80,13 @@ function ensureLoaded(impl: StageImpl, config: FusecapConfig): Promise<void> {
 
 export function createStageBatchActivity(db: Db) {
   return async function runStageBatch(input: StageBatchInput): Promise<StageBatchResult> {
+    const activityStarted = performance.now();
+    const result = await runBatch(input);
+    result.activityMs = performance.now() - activityStarted;
+    return result;
+  };
+
+  async function runBatch(input: StageBatchInput): Promise<StageBatchResult> {
     const config = configSchema.parse(input.config);
     const impl = await stageImplementation(input.stage);
     const key = stageKeyOf(impl, config);
@@ -91,6 +100,7 @@ export function createStageBatchActivity(db: Db) {
       failed: 0,
       errorsByCode: {},
       workMs: 0,
+      activityMs: 0,
     };
     const existing = await findStageResults(db, { imageIds: ids, key });
     const todo = ids.filter((id) => !existing.has(id));
@@ -209,7 +219,7 @@ export function createStageBatchActivity(db: Db) {
       }
     }
     }
-  };
+  }
 }
 
 /** Outputs of the stage's dependencies under the current config, and which images lack one (with why). */

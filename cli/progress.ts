@@ -10,7 +10,7 @@ export function bar(done: number, total: number, width = 30): string {
 export function renderTotals(totals: Record<string, StageTotals>, imagesPlanned: number, stages: string[][]): string {
   const lines: string[] = [];
   for (const stage of stages.flat()) {
-    const t = totals[stage] ?? { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0 };
+    const t = totals[stage] ?? { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 };
     const done = t.processed + t.skipped + t.failed;
     const errors = Object.entries(t.errorsByCode)
       .map(([code, n]) => `${code}×${n}`)

@@ -96,6 +96,7 @@ function lockDataDir(dir: string): () => void {
         throw new Error(
           `the embedded database ${dir} is open in process ${holder}; stop it (or use that process, e.g. \`fusecap up\`), ` +
             `or set DATABASE_URL to share a PostgreSQL server between processes`,
+          { cause: error },
         );
       }
       rmSync(lockPath, { force: true }); // stale lock from a dead process

@@ -16,6 +16,7 @@ export interface StageTotals {
   failed: number;
   errorsByCode: Record<string, number>;
   workMs: number;
+  activityMs: number;
 }
 
 export interface EnrichInput {
@@ -73,12 +74,13 @@ export async function processBatch(input: BatchInput): Promise<StageBatchResult[
 
 export function addBatchResults(totals: Record<string, StageTotals>, results: StageBatchResult[]): void {
   for (const r of results) {
-    const t = (totals[r.stage] ??= { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0 });
+    const t = (totals[r.stage] ??= { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 });
     t.images += r.images;
     t.processed += r.processed;
     t.skipped += r.skipped;
     t.failed += r.failed;
     t.workMs += r.workMs;
+    t.activityMs += r.activityMs ?? 0;
     for (const [code, n] of Object.entries(r.errorsByCode)) t.errorsByCode[code] = (t.errorsByCode[code] ?? 0) + n;
   }
 }

@@ -15,7 +15,7 @@ export function loadConfigFile(path: string | undefined, overrides: FusecapConfi
     try {
       fromFile = JSON.parse(readFileSync(path, 'utf8')) as FusecapConfigInput;
     } catch (error) {
-      throw new Error(`cannot read config ${path}: ${(error as Error).message}`);
+      throw new Error(`cannot read config ${path}: ${(error as Error).message}`, { cause: error });
     }
   }
   const merged = deepMerge(fromFile as Record<string, unknown>, overrides as Record<string, unknown>) as FusecapConfigInput;
@@ -131,7 +131,7 @@ export async function resumeRun(session: Session, runId: string): Promise<Workfl
   try {
     description = await handle.describe();
   } catch (error) {
-    if (error instanceof WorkflowNotFoundError) throw new Error(`no run ${runId}: see \`fusecap status\` for run ids`);
+    if (error instanceof WorkflowNotFoundError) throw new Error(`no run ${runId}: see \`fusecap status\` for run ids`, { cause: error });
     throw error;
   }
   const state = description.status.name;

@@ -45,7 +45,7 @@ export async function deleteSchedule(session: Session, scheduleId: string) {
   try {
     await session.client.schedule.getHandle(scheduleId).delete();
   } catch (error) {
-    if (error instanceof ScheduleNotFoundError) throw new Error(`no schedule ${scheduleId}; see \`fusecap schedule list\``);
+    if (error instanceof ScheduleNotFoundError) throw new Error(`no schedule ${scheduleId}; see \`fusecap schedule list\``, { cause: error });
     throw error;
   }
 }
