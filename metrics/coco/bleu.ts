@@ -6,7 +6,7 @@
  * The tiny/small constants are the toolkit's: they keep 0/0 at 0 instead of NaN and must stay as they
  * are for parity.
  */
-import { MAX_ORDER, ngramCounts, words } from './ngrams.ts';
+import { countCaptions, MAX_ORDER, totalOfOrder, type CountedCaptions, type NgramCounts, type NgramVocabulary } from './ngrams.ts';
 
 const TINY = 1e-15;
 const SMALL = 1e-9;
@@ -25,35 +25,26 @@ interface Cooked {
   correct: number[];
 }
 
-function cook(candidate: string, references: readonly string[], n: number): Cooked {
-  const refLens: number[] = [];
-  const maxCounts: Map<string, number>[] = Array.from({ length: n }, () => new Map());
+function cook(vocab: NgramVocabulary, candidate: NgramCounts, references: readonly NgramCounts[], n: number): Cooked {
+  const testLen = totalOfOrder(vocab, candidate, 0);
+  let refLen = -1;
   for (const ref of references) {
-    const toks = words(ref);
-    refLens.push(toks.length);
-    const counts = ngramCounts(toks, n);
-    for (let k = 0; k < n; k++) {
-      for (const [g, c] of counts[k]) {
-        if ((maxCounts[k].get(g) ?? 0) < c) maxCounts[k].set(g, c);
-      }
-    }
-  }
-  const toks = words(candidate);
-  const testLen = toks.length;
-  let refLen = refLens[0];
-  for (const l of refLens) {
+    const l = totalOfOrder(vocab, ref, 0);
     const d = Math.abs(l - testLen);
     const best = Math.abs(refLen - testLen);
-    if (d < best || (d === best && l < refLen)) refLen = l;
+    if (refLen < 0 || d < best || (d === best && l < refLen)) refLen = l;
   }
-  const counts = ngramCounts(toks, n);
   const guess: number[] = [];
-  const correct: number[] = [];
-  for (let k = 0; k < n; k++) {
-    guess.push(Math.max(0, testLen - k));
-    let c = 0;
-    for (const [g, cnt] of counts[k]) c += Math.min(maxCounts[k].get(g) ?? 0, cnt);
-    correct.push(c);
+  const correct = new Array<number>(n).fill(0);
+  for (let k = 0; k < n; k++) guess.push(Math.max(0, testLen - k));
+  for (const [g, cnt] of candidate) {
+    // Clip by the largest count of this n-gram in any single reference.
+    let maxRef = 0;
+    for (const ref of references) {
+      const r = ref.get(g);
+      if (r !== undefined && r > maxRef) maxRef = r;
+    }
+    correct[vocab.orderOf(g)] += Math.min(maxRef, cnt);
   }
   return { testLen, refLen, guess, correct };
 }
@@ -73,14 +64,19 @@ function scoreFromCounts(correct: number[], guess: number[], testLen: number, re
   return out;
 }
 
-export function bleu(candidates: readonly string[], references: readonly (readonly string[])[], n = MAX_ORDER): BleuResult {
+export function bleu(
+  candidates: readonly string[],
+  references: readonly (readonly string[])[],
+  counted: CountedCaptions = countCaptions(candidates, references),
+  n = MAX_ORDER,
+): BleuResult {
   const perImage: number[][] = Array.from({ length: n }, () => []);
   const totalCorrect = new Array<number>(n).fill(0);
   const totalGuess = new Array<number>(n).fill(0);
   let totalTest = 0;
   let totalRef = 0;
   for (let i = 0; i < candidates.length; i++) {
-    const c = cook(candidates[i], references[i], n);
+    const c = cook(counted.vocab, counted.candidates[i], counted.references[i], n);
     totalTest += c.testLen;
     totalRef += c.refLen;
     for (let k = 0; k < n; k++) {

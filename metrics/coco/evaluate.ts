@@ -7,9 +7,10 @@
  */
 import { bleu } from './bleu.ts';
 import { cider, ciderD } from './cider.ts';
-import { meteor, type MeteorOptions } from './meteor.ts';
+import { meteor, type MeteorOptions, type MeteorScorer } from './meteor.ts';
+import { countCaptions } from './ngrams.ts';
 import { rougeL } from './rouge.ts';
-import { cocoTokenize } from './tokenizer.ts';
+import { cocoTokenizeSequence } from './tokenizer.ts';
 
 export const COCO_METRICS = ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr'] as const;
 export type CocoMetric = (typeof COCO_METRICS)[number];
@@ -22,6 +23,8 @@ export interface CocoEvalInput {
   /** Which metrics to compute; default all. METEOR needs java and the pycocoevalcap jar. */
   metrics?: readonly CocoMetric[];
   meteor?: MeteorOptions;
+  /** A running METEOR jar to reuse across evaluations (saves its ~5 s start); closed by the caller. */
+  meteorScorer?: MeteorScorer;
 }
 
 export interface CocoEvalResult {
@@ -81,15 +84,21 @@ export async function evaluateCaptions(input: CocoEvalInput): Promise<CocoEvalRe
     return r;
   };
 
-  const [cands, refs] = timed('tokenize', () => [
-    ids.map((id) => cocoTokenize(input.candidates[id])),
-    ids.map((id) => input.references[id].map(cocoTokenize)),
-  ]);
+  // Two jar-equivalent calls, as pycocoevalcap makes them: all references in image order, then all
+  // candidates (the jar's lookahead lets a caption's tokens depend on the next line).
+  const [cands, refs] = timed('tokenize', () => {
+    const flatRefs = cocoTokenizeSequence(ids.flatMap((id) => input.references[id]));
+    let k = 0;
+    const grouped = ids.map((id) => input.references[id].map(() => flatRefs[k++]));
+    return [cocoTokenizeSequence(ids.map((id) => input.candidates[id])), grouped] as const;
+  });
+  const needCounts = [...wanted].some((m) => m.startsWith('Bleu') || m.startsWith('CIDEr'));
+  const counted = needCounts ? timed('count', () => countCaptions(cands, refs)) : undefined;
   const corpus: CocoEvalResult['corpus'] = {};
   const perImage: CocoEvalResult['perImage'] = {};
 
   if (['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4'].some((m) => wanted.has(m as CocoMetric))) {
-    const b = timed('bleu', () => bleu(cands, refs));
+    const b = timed('bleu', () => bleu(cands, refs, counted));
     for (let k = 0; k < 4; k++) {
       const name = `Bleu_${k + 1}` as CocoMetric;
       if (!wanted.has(name)) continue;
@@ -103,18 +112,18 @@ export async function evaluateCaptions(input: CocoEvalInput): Promise<CocoEvalRe
     perImage.ROUGE_L = r.perImage;
   }
   if (wanted.has('CIDEr-D')) {
-    const c = timed('ciderD', () => ciderD(cands, refs));
+    const c = timed('ciderD', () => ciderD(cands, refs, counted));
     corpus['CIDEr-D'] = c.corpus;
     perImage['CIDEr-D'] = c.perImage;
   }
   if (wanted.has('CIDEr')) {
-    const c = timed('cider', () => cider(cands, refs));
+    const c = timed('cider', () => cider(cands, refs, counted));
     corpus.CIDEr = c.corpus;
     perImage.CIDEr = c.perImage;
   }
   if (wanted.has('METEOR')) {
     const t0 = performance.now();
-    const m = await meteor(cands, refs, input.meteor);
+    const m = input.meteorScorer ? await input.meteorScorer.score(cands, refs) : await meteor(cands, refs, input.meteor);
     timingsMs.meteor = performance.now() - t0;
     corpus.METEOR = m.corpus;
     perImage.METEOR = m.perImage;

@@ -4,10 +4,14 @@
  * answered by a statistics line, then one "EVAL ||| stats…" line answered by each image's score and the
  * corpus score. METEOR's aligner (exact, stem, synonym and paraphrase modules over its own tables) is not
  * re-implemented in TypeScript; running the jar gives the toolkit's numbers exactly.
+ *
+ * Starting the jar costs ~5 s (it loads the paraphrase table), so a MeteorScorer stays up between
+ * evaluations (pycocoevalcap keeps its Meteor object the same way); evaluate original, fused and
+ * generated captions with one scorer and close it at the end.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname } from 'node:path';
+import { createInterface, type Interface } from 'node:readline';
 import { meteorJar } from './toolkit-paths.ts';
 
 export interface MeteorResult {
@@ -22,55 +26,105 @@ export interface MeteorOptions {
   heap?: string;
 }
 
+export class MeteorScorer {
+  private readonly child: ChildProcessWithoutNullStreams;
+  private readonly lines: Interface;
+  private readonly queue: string[] = [];
+  private waiting: { resolve: (line: string) => void; reject: (e: Error) => void } | null = null;
+  private failure: Error | null = null;
+  private stderr = '';
+  private busy: Promise<unknown> = Promise.resolve();
+
+  constructor(options: MeteorOptions = {}) {
+    const jar = options.jar ?? meteorJar();
+    this.child = spawn(options.java ?? 'java', ['-jar', `-Xmx${options.heap ?? '2G'}`, jar, '-', '-', '-stdio', '-l', 'en', '-norm'], {
+      cwd: dirname(jar),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
+    this.child.stderr.on('data', (d: Buffer) => {
+      this.stderr = (this.stderr + d.toString()).slice(-4000);
+    });
+    this.child.on('error', (e) => this.fail(new Error(`METEOR: cannot start java (${e.message})`)));
+    this.child.on('exit', (code) => this.fail(new Error(`METEOR jar exited with code ${code}: ${this.stderr.trim()}`)));
+    this.child.stdin.on('error', (e) => this.fail(new Error(`METEOR jar input closed: ${e.message}`)));
+    this.lines = createInterface({ input: this.child.stdout });
+    this.lines.on('line', (line) => {
+      if (this.waiting) {
+        const w = this.waiting;
+        this.waiting = null;
+        w.resolve(line.trim());
+      } else {
+        this.queue.push(line.trim());
+      }
+    });
+  }
+
+  private fail(e: Error): void {
+    this.failure ??= e;
+    if (this.waiting) {
+      const w = this.waiting;
+      this.waiting = null;
+      w.reject(e);
+    }
+  }
+
+  private nextLine(): Promise<string> {
+    const queued = this.queue.shift();
+    if (queued !== undefined) return Promise.resolve(queued);
+    if (this.failure) return Promise.reject(this.failure);
+    return new Promise((resolve, reject) => (this.waiting = { resolve, reject }));
+  }
+
+  /** Scores tokenized candidates against tokenized references (calls are serialised). */
+  score(candidates: readonly string[], references: readonly (readonly string[])[]): Promise<MeteorResult> {
+    const run = this.busy.then(() => this.scoreNow(candidates, references));
+    this.busy = run.catch(() => undefined);
+    return run;
+  }
+
+  private async scoreNow(candidates: readonly string[], references: readonly (readonly string[])[]): Promise<MeteorResult> {
+    if (this.failure) throw this.failure;
+    // The toolkit strips the field separator from the hypothesis only (meteor.py's _stat). The jar
+    // answers lines in order, so all SCORE lines go out at once.
+    const scoreLines = candidates.map((hyp, i) => ['SCORE', references[i].join(' ||| '), hyp.replaceAll('|||', '').replaceAll('  ', ' ')].join(' ||| '));
+    this.child.stdin.write(scoreLines.join('\n') + '\n');
+    const stats: string[] = [];
+    for (let i = 0; i < candidates.length; i++) stats.push(await this.nextLine());
+    this.child.stdin.write(`EVAL ||| ${stats.join(' ||| ')}\n`);
+    const perImage: number[] = [];
+    for (let i = 0; i < candidates.length; i++) perImage.push(parseScore(await this.nextLine()));
+    return { corpus: parseScore(await this.nextLine()), perImage };
+  }
+
+  async close(): Promise<void> {
+    this.child.removeAllListeners('exit');
+    this.failure ??= new Error('METEOR scorer closed');
+    this.lines.close();
+    this.child.stdin.end();
+    if (this.child.exitCode === null) {
+      const exited = new Promise((r) => this.child.once('exit', r));
+      this.child.kill();
+      await exited;
+    }
+  }
+}
+
+/** One-shot METEOR: starts the jar, scores, stops it. */
 export async function meteor(
   candidates: readonly string[],
   references: readonly (readonly string[])[],
   options: MeteorOptions = {},
 ): Promise<MeteorResult> {
-  const jar = options.jar ?? meteorJar();
-  const child = spawn(options.java ?? 'java', ['-jar', `-Xmx${options.heap ?? '2G'}`, jar, '-', '-', '-stdio', '-l', 'en', '-norm'], {
-    cwd: dirname(jar),
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-  let stderr = '';
-  child.stderr.on('data', (d: Buffer) => {
-    stderr = (stderr + d.toString()).slice(-4000);
-  });
-  const exited = new Promise<never>((_, reject) => {
-    child.on('error', (e) => reject(new Error(`METEOR: cannot start java (${e.message})`)));
-    child.on('exit', (code) => reject(new Error(`METEOR jar exited early with code ${code}: ${stderr.trim()}`)));
-  });
-  exited.catch(() => undefined); // observed through Promise.race below; never left unhandled
-  const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
-  const nextLine = async (): Promise<string> => {
-    const r = await Promise.race([lines.next(), exited]);
-    if (r.done) throw new Error(`METEOR jar closed its output: ${stderr.trim()}`);
-    return r.value.trim();
-  };
+  const scorer = new MeteorScorer(options);
   try {
-    // Lines are written one batch at a time; the jar answers in order, so pipelining is safe.
-    const scoreLines = candidates.map((hyp, i) => {
-      // The toolkit strips the field separator from the hypothesis only (meteor.py's _stat).
-      const h = hyp.replaceAll('|||', '').replaceAll('  ', ' ');
-      return ['SCORE', references[i].join(' ||| '), h].join(' ||| ');
-    });
-    child.stdin.write(scoreLines.join('\n') + '\n');
-    const stats: string[] = [];
-    for (let i = 0; i < candidates.length; i++) stats.push(await nextLine());
-    child.stdin.write(`EVAL ||| ${stats.join(' ||| ')}\n`);
-    const perImage: number[] = [];
-    for (let i = 0; i < candidates.length; i++) perImage.push(parseScore(await nextLine()));
-    const corpus = parseScore(await nextLine());
-    return { corpus, perImage };
+    return await scorer.score(candidates, references);
   } finally {
-    child.removeAllListeners('exit');
-    child.stdin.end();
-    child.kill();
+    await scorer.close();
   }
 }
 
 function parseScore(line: string): number {
   const v = Number(line);
-  if (!Number.isFinite(v)) throw new Error(`METEOR jar answered "${line}" where a score was expected`);
+  if (line === '' || !Number.isFinite(v)) throw new Error(`METEOR jar answered "${line}" where a score was expected`);
   return v;
 }
