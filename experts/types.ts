@@ -93,4 +93,10 @@ export interface FuseOutput {
   /** "kept" | "flagged" | "fallback" — what the grounding policy did. */
   decision: 'kept' | 'flagged' | 'fallback';
   fallbackFrom?: string;
+  /** Why the fallback happened: "ungrounded (score 0.50)", "reply was cut off at max_tokens", … */
+  fallbackReason?: string;
+  /** The model caption the grounding policy replaced, with its report, kept for auditing. */
+  rejected?: { caption: string; grounding: GroundingReport };
+  /** HTTP attempts the model caption took (openai backend). */
+  attempts?: number;
 }

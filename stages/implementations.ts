@@ -9,6 +9,9 @@ const loaders: Record<string, () => Promise<StageImpl>> = {
   probe: async () => (await import('./probe.ts')).probeStage as StageImpl,
   detect: async () => (await import('./detect.ts')).detectStage as StageImpl,
   attributes: async () => (await import('./attributes.ts')).attributesStage as StageImpl,
+  ocr: async () => (await import('./ocr.ts')).ocrStage as StageImpl,
+  fuse: async () => (await import('./fuse.ts')).fuseStage as StageImpl,
+  caption: async () => (await import('./caption.ts')).captionStage as StageImpl,
 };
 
 const cache = new Map<string, Promise<StageImpl>>();

@@ -58,6 +58,8 @@ export interface FactOptions {
   minTextConfidence?: number;
   /** At most this many text blocks are stated. */
   maxTextBlocks?: number;
+  /** A block longer than this many words (a page of text) is quoted up to here, marked "…". */
+  maxTextWords?: number;
 }
 
 /** Colours covering less of an object's pixels than this are not stated for it. */
@@ -167,10 +169,26 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions): TextBlock[] {
       blocks.push({ lines: [line], box: { ...line.box } });
     }
   }
+  const maxWords = options.maxTextWords ?? 8;
   return blocks.slice(0, maxBlocks).map((b) => ({
-    text: b.lines.map((l) => cleanText(l.text)).join(' '),
+    text: boundedText(b.lines.map((l) => cleanText(l.text)), maxWords),
     confidence: Math.min(...b.lines.map((l) => l.confidence)),
   }));
+}
+
+/** Whole lines while they fit in maxWords (a title stays whole); else the first maxWords words. */
+function boundedText(lines: string[], maxWords: number): string {
+  const kept: string[] = [];
+  let words = 0;
+  for (const line of lines) {
+    const n = line.split(' ').length;
+    if (words + n > maxWords) break;
+    kept.push(line);
+    words += n;
+  }
+  if (kept.length === lines.length) return kept.join(' ');
+  if (kept.length > 0) return kept.join(' ') + '…';
+  return lines[0].split(' ').slice(0, maxWords).join(' ') + '…';
 }
 
 function continuesBlock(block: Box, line: Box): boolean {

@@ -9,6 +9,7 @@
  * Every word it adds comes from the lexicon the grounding check reads, so its output always checks out.
  */
 import type { FuseFacts, ObjectGroup, ObjectMember, TextBlock } from './facts.ts';
+import { normalizeText } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from './lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from './mentions.ts';
 
@@ -54,7 +55,9 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     if (words.post.length) after.set(m.end - 1, [...(after.get(m.end - 1) ?? []), ...words.post]);
   }
 
-  const texts = facts.ablation.ocr ? facts.texts : [];
+  // Text the original already quotes is not quoted a second time.
+  const quoted = new Set(tokens.filter((t) => t.kind === 'quote').map((t) => normalizeText(t.text)));
+  const texts = facts.ablation.ocr ? facts.texts.filter((t) => !quoted.has(normalizeText(t.text))) : [];
   let textPlaced = texts.length === 0;
   if (!textPlaced) {
     const carrier = findTextCarrier(mentions);
@@ -67,30 +70,41 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
 
   const added: string[] = [];
   if (facts.ablation.objects) {
+    const phrases: { text: string; where: string | null }[] = [];
     for (const g of facts.groups) {
-      if (added.length >= maxAdded) break;
+      if (phrases.length >= maxAdded) break;
       if (covered.has(g) || !g.mayIntroduce) continue;
-      let phrase = describeNewGroup(g, facts.ablation.attributes);
+      const phrase = describeNewGroup(g, facts.ablation.attributes);
       if (!textPlaced && TEXT_CARRIERS.some((c) => conceptsCompatible(c, g.concept))) {
-        phrase += ' ' + readsClause(texts, g.count > 1);
+        // The reads-clause must stay next to its noun, so this phrase keeps its own position.
+        phrase.text += (phrase.where ? ' ' + phrase.where : '') + ' ' + readsClause(texts, g.count > 1);
+        phrase.where = null;
         textPlaced = true;
       }
-      added.push(phrase);
+      phrases.push(phrase);
     }
+    added.push(...mergeByPosition(phrases));
   }
+
+  // Text with nothing in the caption to carry it is stated as such, last.
+  if (!textPlaced) added.push(`the text ${quoteList(texts)}`);
 
   let out = render(tokens, before, after, articleFix);
   const finalPunct = /[.!?]$/.test(out) ? out.slice(-1) : '';
   if (finalPunct) out = out.slice(0, -1);
   if (added.length) {
+    // A second "with" would read as a repetition: "a barn with a fence, along with two horses".
     const hasWith = tokens.some((t) => t.lower === 'with');
     out += `${hasWith ? ', along with' : ', with'} ${joinList(added)}`;
   }
-  if (!textPlaced) out += `${added.length ? ', and' : ','} the text ${quoteList(texts)}`;
   return out + finalPunct;
 }
 
-const QUANTIFIERS = new Set(['some', 'many', 'several', 'few', 'various', 'multiple', 'numerous', 'these', 'those', 'lots', 'dozens', 'all', 'both', 'other', 'more', 'no']);
+/** Words that already say how many: "some horses", "a pair of horses", "lots of kites" take no count. */
+const QUANTIFIERS = new Set([
+  'some', 'many', 'several', 'few', 'various', 'multiple', 'numerous', 'these', 'those', 'lots', 'lot', 'dozens',
+  'dozen', 'all', 'both', 'other', 'more', 'no', 'pair', 'couple', 'trio', 'number', 'plenty',
+]);
 
 function hasQuantifier(tokens: Token[], start: number): boolean {
   const prev = tokens[start - 1]?.lower;
@@ -142,7 +156,8 @@ function sharedPersonAdjectives(members: ObjectMember[]): string[] {
   return first.personAdjectives.filter((a) => rest.every((m) => m.personAdjectives.includes(a)));
 }
 
-function describeNewGroup(g: ObjectGroup, withAttributes: boolean): string {
+/** The phrase for an object the caption does not mention, and where it is ("on the left") if known. */
+function describeNewGroup(g: ObjectGroup, withAttributes: boolean): { text: string; where: string | null } {
   const noun = nounOfConcept(g.concept, g.count);
   const words: string[] = [];
   let post = '';
@@ -158,7 +173,27 @@ function describeNewGroup(g: ObjectGroup, withAttributes: boolean): string {
   words.push(noun);
   const lead = g.count === 1 ? indefiniteArticle(words[0]) : numberWord(g.count);
   const position = withAttributes ? sharedPosition(g.members) : null;
-  return `${lead} ${words.join(' ')}${post}${position ? ' ' + positionPhrase(position) : ''}`;
+  return { text: `${lead} ${words.join(' ')}${post}`, where: position ? positionPhrase(position) : null };
+}
+
+/**
+ * Objects in the same place share one position phrase: "a gray cow and a gray sheep on the right",
+ * not "a gray cow on the right and a gray sheep on the right". Order follows the first of each place.
+ */
+function mergeByPosition(phrases: { text: string; where: string | null }[]): string[] {
+  const out: string[] = [];
+  const done = new Set<number>();
+  phrases.forEach((p, i) => {
+    if (done.has(i)) return;
+    if (!p.where) {
+      out.push(p.text);
+      return;
+    }
+    const same = phrases.map((q, j) => (j >= i && q.where === p.where ? j : -1)).filter((j) => j >= 0);
+    for (const j of same) done.add(j);
+    out.push(`${joinList(same.map((j) => phrases[j].text))} ${p.where}`);
+  });
+  return out;
 }
 
 function sharedPosition(members: ObjectMember[]): string | null {

@@ -115,7 +115,9 @@ export function parseNounMentions(tokens: Token[]): NounMention[] {
   let i = 0;
   while (i < tokens.length) {
     const t = tokens[i];
-    if (t.kind !== 'word' || (isColorWord(t.lower) && colorIsAdjective(tokens, i))) {
+    // "light" in "light brown" is part of a colour, not the noun "light".
+    const modifiesColor = isColorModifier(t.lower) && tokens[i + 1]?.kind === 'word' && isColorWord(tokens[i + 1].lower);
+    if (t.kind !== 'word' || modifiesColor || (isColorWord(t.lower) && colorIsAdjective(tokens, i))) {
       i++;
       continue;
     }
@@ -139,6 +141,7 @@ export function parseNounMentions(tokens: Token[]): NounMention[] {
     };
     readPremodifiers(tokens, mention, mentions.length ? mentions[mentions.length - 1].end : 0);
     readPostposedColor(tokens, mention);
+    readPredicateColor(tokens, mention);
     mentions.push(mention);
     i = mention.end;
   }
@@ -205,6 +208,36 @@ function readPostposedColor(tokens: Token[], m: NounMention): void {
   }
 }
 
+const RELATIVES = new Set(['that', 'which', 'who']);
+const COPULAS = new Set(['is', 'are', 'was', 'were']);
+const HEDGES = new Set(['mostly', 'mainly', 'all', 'entirely', 'partly', 'bright', 'very']);
+
+/**
+ * "the car is red", "a dog, which is black and white": a colour stated as a predicate right after the
+ * noun is as much a claim as "a red car". The scan stops at anything but colours and "and".
+ */
+function readPredicateColor(tokens: Token[], m: NounMention): void {
+  let j = m.end;
+  if (tokens[j]?.lower === ',') j++;
+  if (RELATIVES.has(tokens[j]?.lower ?? '')) j++;
+  if (!COPULAS.has(tokens[j]?.lower ?? '')) return;
+  j++;
+  while (HEDGES.has(tokens[j]?.lower ?? '') && !isColorWord(tokens[j]?.lower ?? '')) j++;
+  let read = false;
+  while (j < tokens.length && tokens[j].kind === 'word') {
+    const w = tokens[j].lower;
+    if (isColorWord(w)) {
+      // "is red sign" would be a noun phrase, not a predicate: a colour followed by a noun ends the scan.
+      if (colorIsAdjective(tokens, j)) break;
+      const base = baseColor(w)!;
+      if (!m.colors.includes(base)) m.colors.push(base);
+      read = true;
+    } else if (!(isColorModifier(w) || w === 'and')) break;
+    j++;
+  }
+  if (read) m.end = tokens[j - 1]?.lower === 'and' ? j - 1 : j;
+}
+
 export interface Mentions {
   nouns: string[];
   attributes: string[];
@@ -224,7 +257,7 @@ export function extractMentions(caption: string): Mentions {
   const counts: { noun: string; count: number }[] = [];
   for (const m of parseNounMentions(tokens)) {
     if (!nouns.includes(m.lemma)) nouns.push(m.lemma);
-    for (const a of [...m.colors, ...m.adjectives]) if (!attributes.includes(a)) attributes.push(a);
+    for (const a of [...m.adjectives, ...m.colors]) if (!attributes.includes(a)) attributes.push(a);
     if (m.count !== null) counts.push({ noun: m.lemma, count: m.count });
   }
   const quotedTexts = tokens.filter((t) => t.kind === 'quote' && t.text.length > 0).map((t) => t.text);

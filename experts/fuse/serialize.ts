@@ -51,7 +51,11 @@ function describeGroup(g: ObjectGroup, withAttributes: boolean): string {
   if (withAttributes) {
     const colors = [...new Set(g.members.flatMap((m) => m.colors.slice(0, 2).map((c) => c.name)))].slice(0, 4);
     if (colors.length) parts.push(colors.join(', '));
-    const person = [...new Set(g.members.flatMap((m) => m.personAdjectives))];
+    // "smiling (1 of 10)": an adjective only some members have must not read as true of all.
+    const person = [...new Set(g.members.flatMap((m) => m.personAdjectives))].map((a) => {
+      const k = g.members.filter((m) => m.personAdjectives.includes(a)).length;
+      return k === g.members.length ? a : `${a} (${k} of ${g.members.length})`;
+    });
     if (person.length) parts.push(person.join(', '));
     const positions = [...new Set(g.members.map((m) => m.position).filter((p): p is string => !!p))].slice(0, 3);
     if (positions.length) parts.push(positions.map(positionPhrase).join(', '));

@@ -1,0 +1,127 @@
+/**
+ * fuse: original caption + detect / attributes / ocr outputs → enriched caption (experts/fuse).
+ *
+ * Which caption: the first original caption of the image. The stage result is one row per image and
+ * configuration, and FuseCap enriches one caption per image; the others stay available as originals.
+ *
+ * Errors: a transient model-server failure (retries used up) → TransientStageError, retried later by the
+ * batch activity; a caption the model server rejects (HTTP 400/413/422) or an unusable reply under
+ * onBadResponse "error" → StageInputError, recorded for that image; a wrong key, URL or model (401, 403,
+ * 404) or a missing model folder → plain Error: it would fail every image, so it fails the batch loudly.
+ */
+import type { FusecapConfig } from '../config/schema.ts';
+import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../experts/types.ts';
+import { type Fuser, FuseBadResponseError, createFuser, describeFuser } from '../experts/fuse/index.ts';
+import { LlmRequestError, LlmTransientError } from '../experts/fuse/openai.ts';
+import { type StageImpl, StageInputError, TransientStageError } from './types.ts';
+
+/** HTTP statuses that mean "this request", not "this configuration", is unacceptable. */
+const PER_IMAGE_REJECTIONS = new Set([400, 413, 422]);
+
+let cached: { key: string; fuser: Fuser } | null = null;
+
+/** One fuser per process and configuration: it holds the HTTP concurrency limit and any loaded model. */
+function fuserFor(config: FusecapConfig): Fuser {
+  const key = JSON.stringify(config.fuse);
+  if (cached?.key !== key) {
+    const previous = cached?.fuser;
+    cached = { key, fuser: createFuser(config.fuse) };
+    void previous?.dispose();
+  }
+  return cached.fuser;
+}
+
+export const fuseStage: StageImpl<FuseOutput> = {
+  name: 'fuse',
+  describe(config) {
+    const f = config.fuse;
+    const { backend, model, template } = describeFuser(f);
+    const modelParams =
+      backend === 'openai'
+        ? { temperature: f.openai.temperature, maxTokens: f.openai.maxTokens, onBadResponse: f.openai.onBadResponse }
+        : backend === 'text2text'
+          ? { dtype: f.text2text.dtype, maxNewTokens: f.text2text.maxNewTokens, numBeams: f.text2text.numBeams }
+          : {};
+    return {
+      model,
+      params: {
+        backend,
+        template,
+        ablation: { ...f.ablation },
+        grounding: backend === 'grounded' ? null : { ...f.grounding },
+        minTextConfidence: f.minTextConfidence,
+        maxTextBlocks: f.maxTextBlocks,
+        maxTextWords: f.maxTextWords,
+        maxAddedObjects: f.maxAddedObjects,
+        ...modelParams,
+      },
+    };
+  },
+  async load(config) {
+    await fuserFor(config).load();
+  },
+  async run(input, config) {
+    const original = input.captions.find((c) => typeof c === 'string' && c.trim().length > 0);
+    if (original === undefined) throw new StageInputError('image has no original caption to fuse', 'no_caption');
+    const { ablation } = config.fuse;
+    const detect = upstream<DetectOutput>(input.upstream, 'detect', ablation.objects, isDetectOutput);
+    const attributes = upstream<AttributesOutput>(input.upstream, 'attributes', ablation.attributes, isAttributesOutput);
+    const ocr = upstream<OcrOutput>(input.upstream, 'ocr', ablation.ocr, isOcrOutput);
+    try {
+      return await fuserFor(config).fuse({ original, detect, attributes, ocr, signal: input.signal });
+    } catch (error) {
+      if (error instanceof LlmTransientError) throw new TransientStageError(error.message, { cause: error });
+      if (error instanceof LlmRequestError && PER_IMAGE_REJECTIONS.has(error.status)) {
+        throw new StageInputError(error.message, 'llm_rejected');
+      }
+      if (error instanceof FuseBadResponseError) throw new StageInputError(error.message, 'llm_bad_response');
+      throw error;
+    }
+  },
+  captionOf: (output) => output.caption,
+  async dispose() {
+    const fuser = cached?.fuser;
+    cached = null;
+    await fuser?.dispose();
+  },
+};
+
+/** An upstream output the ablation needs must be there and have its shape; an ablated one is ignored. */
+function upstream<T>(all: Record<string, unknown>, name: string, needed: boolean, valid: (v: unknown) => v is T): T | null {
+  if (!needed) return null;
+  const value = all[name];
+  if (value === undefined || value === null) {
+    throw new StageInputError(`fuse needs the ${name} stage's output, which is missing for this image`, `missing_${name}`);
+  }
+  if (!valid(value)) throw new StageInputError(`the ${name} stage's output does not have the expected shape`, `bad_${name}`);
+  return value;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
+
+function isDetectOutput(v: unknown): v is DetectOutput {
+  return (
+    isObject(v) &&
+    typeof v.imageWidth === 'number' &&
+    typeof v.imageHeight === 'number' &&
+    Array.isArray(v.objects) &&
+    v.objects.every((o) => isObject(o) && typeof o.label === 'string' && typeof o.score === 'number' && isObject(o.box))
+  );
+}
+
+function isAttributesOutput(v: unknown): v is AttributesOutput {
+  return (
+    isObject(v) &&
+    Array.isArray(v.objects) &&
+    v.objects.every((o) => isObject(o) && typeof o.objectIndex === 'number' && typeof o.label === 'string' && Array.isArray(o.colors)) &&
+    isObject(v.counts)
+  );
+}
+
+function isOcrOutput(v: unknown): v is OcrOutput {
+  return (
+    isObject(v) &&
+    Array.isArray(v.lines) &&
+    v.lines.every((l) => isObject(l) && typeof l.text === 'string' && typeof l.confidence === 'number' && isObject(l.box))
+  );
+}
