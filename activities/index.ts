@@ -3,9 +3,11 @@
  * workflows import only the *type* of this object.
  */
 import type { Db } from '../db/client.ts';
+import { createBenchmarkActivities } from './benchmark.ts';
 import { createBookkeepingActivities } from './bookkeeping.ts';
 import { createIngestActivity } from './ingest.ts';
 import { createStageBatchActivity } from './stage-batch.ts';
+import { createTrainActivities } from './train.ts';
 
 export interface ActivityDeps {
   db: Db;
@@ -18,6 +20,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createBookkeepingActivities(deps.db),
     ingest: createIngestActivity(deps.db),
     runStageBatch: createStageBatchActivity(deps.db),
+    ...createTrainActivities(deps.db, deps.stateDir),
+    ...createBenchmarkActivities(deps.db, deps.stateDir),
   };
 }
 

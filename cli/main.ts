@@ -7,6 +7,8 @@ import { join, resolve } from 'node:path';
 import type { FusecapConfigInput } from '../config/schema.ts';
 import { ManifestError } from '../ingest/manifest.ts';
 import { ALL_QUEUES } from '../workers/workers.ts';
+import type { PipelineResult } from '../workflows/pipeline.ts';
+import { queueName } from '../workflows/queues.ts';
 import type { TaskQueueKind } from '../stages/registry.ts';
 import { defaultCliOptions, openSession, quietTemporalRuntime, startWorkers, workersForCommand, type Session } from './context.ts';
 import { ingestCommand } from './commands/ingest.ts';
@@ -23,6 +25,7 @@ usage:
   fusecap demo                                  ingest the bundled sample dataset and run the whole pipeline
   fusecap status [RUN] [--dataset DATASET]
   fusecap resume RUN [--detach]                 re-run a failed/terminated run; only missing work is done
+  fusecap report RUN                            (re)write the run's self-contained HTML report
   fusecap schedule create DATASET [--every 1h] [--id ID] [--config FILE]
   fusecap schedule list | delete ID | trigger ID
 
@@ -118,9 +121,21 @@ export async function main(argv: string[]): Promise<number> {
         if (values.detach) return 0;
         const result = await followRun(session, handle.workflowId);
         console.log(formatStatus(handle.workflowId, await pipelineStatus(session.client, handle.workflowId)));
-        console.log(`run ${result.runId} completed: ${result.images} images`);
+        printOutcome(result);
         return 0;
       });
+    }
+    case 'report': {
+      const runId = need(rest[0], 'report needs a RUN id (see `fusecap status`)');
+      const path = await withWorkers((session) =>
+        session.client.workflow.execute('reportWorkflow', {
+          taskQueue: queueName(options.prefix, 'io'),
+          workflowId: `${runId}/report-${Date.now()}`,
+          args: [{ runId }],
+        }),
+      );
+      console.log(`report: ${path}`);
+      return 0;
     }
     case 'status':
       return withSession(async (session) => {
@@ -140,7 +155,7 @@ export async function main(argv: string[]): Promise<number> {
         if (values.detach) return 0;
         const result = await followRun(session, runId);
         console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
-        console.log(`run ${result.runId} completed: ${result.images} images`);
+        printOutcome(result);
         return 0;
       });
     }
@@ -176,6 +191,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+function printOutcome(result: PipelineResult): void {
+  console.log(`run ${result.runId} completed: ${result.images} images`);
+  if (result.train) {
+    console.log(`  trained ${result.train.captions}-caption captioner: step ${result.train.step}, loss ${result.train.finalLoss?.toFixed(3) ?? '-'}, export ${result.train.exportDir}`);
+  }
+  for (const note of result.benchmark?.notes ?? []) console.log(`  note: ${note}`);
+  if (result.benchmark) console.log(`  report: ${result.benchmark.reportPath}`);
+}
 
 function need<T>(value: T | undefined, message: string): T {
   if (value === undefined || value === '') throw new UsageError(message);

@@ -3,3 +3,4 @@ export { fuseCapPipeline } from './pipeline.ts';
 export { enrichDataset, processBatch } from './enrich.ts';
 export { ingestDatasetWorkflow } from './ingest.ts';
 export { scheduledEnrichment } from './scheduled.ts';
+export { reportWorkflow } from './report.ts';

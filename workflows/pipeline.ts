@@ -6,7 +6,9 @@
  */
 import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { FusecapConfigInput } from '../config/schema.ts';
-import { bookkeeping } from './activities.ts';
+import type { BenchmarkResult } from '../activities/benchmark.ts';
+import type { TrainResult } from '../activities/train.ts';
+import { bookkeeping, gpuActivities } from './activities.ts';
 import { enrichDataset, type StageTotals } from './enrich.ts';
 import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
 
@@ -28,6 +30,8 @@ export interface PipelineStatus {
   untilSeq: number;
   stages: string[][];
   totals?: Record<string, StageTotals>;
+  train?: { step: number; checkpointId: string; exportDir: string };
+  reportPath?: string;
   error?: string;
 }
 
@@ -40,6 +44,8 @@ export interface PipelineResult {
   afterSeq: number;
   untilSeq: number;
   totals: Record<string, StageTotals>;
+  train?: TrainResult;
+  benchmark?: BenchmarkResult;
 }
 
 export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -81,11 +87,49 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq }],
     });
     status.totals = enriched.totals;
+    const totals = { ...enriched.totals };
+    const timings: Record<string, number> = { enrichMs: Date.now() - started };
 
-    const counts = countsOf(enriched.totals, enriched.images, status.afterSeq, untilSeq);
-    await db.recordRunEnd({ id: runId, status: 'completed', counts, timings: { wallMs: Date.now() - started } });
+    let trained: TrainResult | undefined;
+    let runConfig = config;
+    if (config.pipeline.train) {
+      status.phase = 'training';
+      const t0 = Date.now();
+      trained = await gpuActivities().trainCaptioner({ runId, datasetId: input.datasetId, config });
+      timings.trainMs = Date.now() - t0;
+      status.train = { step: trained.step, checkpointId: trained.checkpointId, exportDir: trained.exportDir };
+      // Caption every image of the run with the new checkpoint: the same enrichment machinery, one stage.
+      status.phase = 'captioning';
+      const t1 = Date.now();
+      runConfig = { ...config, caption: { ...config.caption, exportDir: trained.exportDir, checkpointId: trained.checkpointId } };
+      const captioned = await executeChild(enrichDataset, {
+        workflowId: `${runId}/caption`,
+        args: [{ runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq }],
+      });
+      Object.assign(totals, captioned.totals);
+      timings.captionMs = Date.now() - t1;
+    }
+    let benchmark: BenchmarkResult | undefined;
+    if (config.pipeline.benchmark) {
+      status.phase = 'benchmarking';
+      const t2 = Date.now();
+      benchmark = await gpuActivities().benchmarkRun({
+        runId,
+        datasetId: input.datasetId,
+        config: runConfig,
+        checkpoint: trained ? { id: trained.checkpointId, path: trained.checkpointPath } : undefined,
+      });
+      timings.benchmarkMs = Date.now() - t2;
+      status.reportPath = benchmark.reportPath;
+    }
+
+    const counts = countsOf(totals, enriched.images, status.afterSeq, untilSeq);
+    if (trained) counts['train.step'] = trained.step;
+    timings.wallMs = Date.now() - started;
+    await db.recordRunEnd({ id: runId, status: 'completed', counts, timings });
     status.phase = 'completed';
-    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals: enriched.totals };
+    status.totals = totals;
+    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals, train: trained, benchmark };
   } catch (error) {
     status.phase = 'failed';
     status.error = (error as Error).message;
