@@ -3,7 +3,7 @@
  * and caption source — enrichment statistics (original vs fused, and every fuse ablation present), COCO
  * caption metrics of the fused and generated captions against the originals, CLIPScore when a CLIP model is
  * configured (never a substitute under that name), and retrieval R@K with the trained captioner's ITC + ITM.
- * Then it writes the run's HTML report.
+ * The pipeline then writes the run's HTML report (writeRunReport) once the run row is final.
  */
 import { Context } from '@temporalio/activity';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
@@ -33,7 +33,6 @@ export interface BenchmarkInput {
 
 export interface BenchmarkResult {
   metrics: number;
-  reportPath: string;
   notes: string[];
 }
 
@@ -269,8 +268,7 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       }
 
       await upsertMetrics(db, { rows });
-      const reportPath = await writeRunReport({ runId });
-      return { metrics: rows.length, reportPath, notes };
+      return { metrics: rows.length, notes };
     },
   };
 }

@@ -194,7 +194,7 @@ export function createStageBatchActivity(db: Db) {
             rows: [
               {
                 imageId,
-                source: impl.captionSource ?? 'generated',
+                source: impl.captionSource ?? (impl.name === 'fuse' ? 'fused' : 'generated'),
                 text,
                 modelId: key.modelId,
                 modelVersion: key.modelVersion,

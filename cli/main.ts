@@ -198,7 +198,7 @@ function printOutcome(result: PipelineResult): void {
     console.log(`  trained ${result.train.captions}-caption captioner: step ${result.train.step}, loss ${result.train.finalLoss?.toFixed(3) ?? '-'}, export ${result.train.exportDir}`);
   }
   for (const note of result.benchmark?.notes ?? []) console.log(`  note: ${note}`);
-  if (result.benchmark) console.log(`  report: ${result.benchmark.reportPath}`);
+  if (result.reportPath) console.log(`  report: ${result.reportPath}`);
 }
 
 function need<T>(value: T | undefined, message: string): T {

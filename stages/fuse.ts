@@ -78,6 +78,7 @@ export const fuseStage: StageImpl<FuseOutput> = {
       throw error;
     }
   },
+  captionSource: 'fused',
   captionOf: (output) => output.caption,
   async dispose() {
     const fuser = cached?.fuser;

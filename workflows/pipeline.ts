@@ -46,6 +46,7 @@ export interface PipelineResult {
   totals: Record<string, StageTotals>;
   train?: TrainResult;
   benchmark?: BenchmarkResult;
+  reportPath?: string;
 }
 
 export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineResult> {
@@ -120,16 +121,16 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
         checkpoint: trained ? { id: trained.checkpointId, path: trained.checkpointPath } : undefined,
       });
       timings.benchmarkMs = Date.now() - t2;
-      status.reportPath = benchmark.reportPath;
     }
 
     const counts = countsOf(totals, enriched.images, status.afterSeq, untilSeq);
     if (trained) counts['train.step'] = trained.step;
     timings.wallMs = Date.now() - started;
     await db.recordRunEnd({ id: runId, status: 'completed', counts, timings });
+    if (benchmark) status.reportPath = await db.writeRunReport({ runId });
     status.phase = 'completed';
     status.totals = totals;
-    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals, train: trained, benchmark };
+    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals, train: trained, benchmark, reportPath: status.reportPath };
   } catch (error) {
     status.phase = 'failed';
     status.error = (error as Error).message;
