@@ -29,7 +29,7 @@ const batchSize = Number(values.batch);
 Runtime.install({ logger: new DefaultLogger('ERROR') });
 const work = mkdtempSync(join(tmpdir(), 'fusecap-bench-'));
 console.log(`generating ${imagesWanted} images in ${work} ...`);
-const manifest = await writeGeneratedDataset(join(work, 'data'), imagesWanted);
+const manifest = await writeGeneratedDataset(join(work, 'data'), imagesWanted, { width: 640, height: 480 });
 
 const server = await ensureTemporalServer(join(process.cwd(), '.fusecap', 'bench-services'), { headless: true });
 const database = await openDatabase({ pgliteDir: join(work, 'pglite') });

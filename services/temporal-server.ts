@@ -125,6 +125,10 @@ export async function startTemporalDevServer(opts: TemporalDevServerOptions): Pr
     // "default" always exists; naming it again is harmless but noisy.
     ...(namespace === 'default' ? [] : ['--namespace', namespace]),
     ...searchAttributeCliArgs(FUSECAP_SEARCH_ATTRIBUTES),
+    // Activities on the workflow's own queue (io: probe, bookkeeping) start in the same round trip as the
+    // workflow task that schedules them, instead of waiting for a poll: a fixed saving per batch.
+    '--dynamic-config-value',
+    'system.enableActivityEagerExecution=true',
     ...(opts.extraArgs ?? []),
   ];
   mkdirSync(path.dirname(path.resolve(opts.dbFile)), { recursive: true });

@@ -10,11 +10,21 @@ const COLORS = ['red', 'green', 'blue', 'yellow', 'purple', 'orange', 'white', '
  * Writes n distinct JPEGs (a coloured square on a background, each with a unique noise pattern so the
  * content hashes differ) and a captions.jsonl naming them. Returns the manifest path.
  */
-export async function writeGeneratedDataset(dir: string, n: number, { size = 96, startAt = 0, manifestName = 'captions.jsonl' } = {}): Promise<string> {
+export async function writeGeneratedDataset(
+  dir: string,
+  n: number,
+  options: { size?: number; width?: number; height?: number; startAt?: number; manifestName?: string } = {},
+): Promise<string> {
+  const { size = 96, startAt = 0, manifestName = 'captions.jsonl' } = options;
+  const width = options.width ?? size;
+  const height = options.height ?? size;
   mkdirSync(join(dir, 'images'), { recursive: true });
   const lines: string[] = [];
+  // Noise is drawn at most 96 px wide and scaled up: unique content per image without a slow pixel loop.
+  const noiseW = Math.min(width, 96);
+  const noiseH = Math.max(1, Math.round((height * noiseW) / width));
   for (let i = startAt; i < startAt + n; i++) {
-    const pixels = Buffer.alloc(size * size * 3);
+    const pixels = Buffer.alloc(noiseW * noiseH * 3);
     let seed = (i + 1) * 2654435761;
     for (let p = 0; p < pixels.length; p++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
@@ -22,10 +32,11 @@ export async function writeGeneratedDataset(dir: string, n: number, { size = 96,
     }
     const color = COLORS[i % COLORS.length];
     const square = Buffer.from(
-      `<svg xmlns="http://www.w3.org/2000/svg" width="${size}" height="${size}"><rect x="${size / 4}" y="${size / 4}" width="${size / 2}" height="${size / 2}" fill="${color}"/></svg>`,
+      `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><rect x="${width / 4}" y="${height / 4}" width="${width / 2}" height="${height / 2}" fill="${color}"/></svg>`,
     );
     const file = `images/gen_${String(i).padStart(6, '0')}.jpg`;
-    await sharp(pixels, { raw: { width: size, height: size, channels: 3 } })
+    await sharp(pixels, { raw: { width: noiseW, height: noiseH, channels: 3 } })
+      .resize(width, height, { kernel: 'nearest' })
       .composite([{ input: square }])
       .jpeg({ quality: 85 })
       .toFile(join(dir, file));
