@@ -15,7 +15,8 @@ import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../e
 import { computeClipScore, type ClipScoreItem } from '../metrics/clipscore.ts';
 import { evaluateCaptions, type CocoMetric } from '../metrics/coco/evaluate.ts';
 import { enrichmentStats, type EnrichmentItem, type CaptionStats } from '../metrics/enrichment.ts';
-import { retrievalRecall, type RetrievalScores } from '../metrics/retrieval.ts';
+import { retrievalRecall } from '../metrics/retrieval.ts';
+import { retrievalScoresFromTrainer, type TrainerScoreFile } from '../metrics/trainer-scores.ts';
 import { writeReport } from '../report/build.ts';
 import type { GalleryItem, MetricRow, ReportData } from '../report/types.ts';
 import { runTrainer } from '../captioner/train-process.ts';
@@ -179,7 +180,7 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       cwd: REPO_ROOT,
       signal: Context.current().cancellationSignal,
     });
-    return retrievalRecall(JSON.parse(readFileSync(out, 'utf8')) as RetrievalScores);
+    return retrievalRecall(retrievalScoresFromTrainer(JSON.parse(readFileSync(out, 'utf8')) as TrainerScoreFile));
   }
 
   return {

@@ -12,7 +12,7 @@ import { isAbsolute, join, resolve } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
 import { datasetCaptions, getDataset, listCheckpoints, markCheckpointsPruned, setCheckpointExport, upsertCheckpoint } from '../db/queries/index.ts';
-import { runTrainer, TrainerProcessError, type TrainerEvent } from '../captioner/train-process.ts';
+import { runTrainer, trainerArgs, TrainerProcessError, type TrainerEvent } from '../captioner/train-process.ts';
 import { stageImplementation } from '../stages/implementations.ts';
 import { stageKeyOf } from './stage-batch.ts';
 
@@ -117,22 +117,12 @@ export function createTrainActivities(db: Db, stateDir: string) {
 
       // Resume from the newest recorded checkpoint whose files still exist.
       const previous = (await listCheckpoints(db, { runId: input.runId })).filter((c) => existsSync(c.path)).at(-1);
-      const args = [
-        '-m', 'fusecap_trainer', 'train',
-        '--manifest', manifest,
-        '--out', join(runDir, 'train'),
-        '--preset', train.preset,
-        '--mode', train.mode,
-        '--steps', String(train.steps),
-        '--batch-size', String(train.batchSize),
-        '--lr', String(train.learningRate),
-        '--checkpoint-every', String(train.checkpointEvery),
-        '--keep-last', String(train.keepLast),
-        '--seed', String(train.seed),
-        '--prompt', input.config.caption.prompt,
-        ...(train.pretrained ? ['--pretrained', train.pretrained] : []),
-        ...(previous ? ['--resume-from', previous.path] : []),
-      ];
+      const args = trainerArgs(train, {
+        manifest,
+        out: join(runDir, 'train'),
+        resumeFrom: previous?.path,
+        prompt: input.config.caption.prompt,
+      });
       let lastStep = previous?.step ?? 0;
       let lastLoss: number | null = null;
       let pending: Promise<unknown> = Promise.resolve();

@@ -64,63 +64,50 @@ function clip8(value: number): number {
   return Math.floor(value / ONE); // value is a non-negative integer: same as >> PRECISION_BITS
 }
 
-/** Pillow-identical BICUBIC resize of packed RGB to width × height. */
-export function resizeBicubic(image: DecodedImage, width: number, height: number): Uint8Array {
-  const { width: inW, height: inH, data } = image;
-  const horiz = coefficients(inW, width);
-  const vert = coefficients(inH, height);
-  const needH = width !== inW;
-  const needV = height !== inH;
-  // Rows of the source that the vertical pass reads.
-  const yFirst = vert.bounds[0];
-  const yLast = vert.bounds[height * 2 - 2] + vert.bounds[height * 2 - 1];
-  let rows: Uint8Array = data;
-  let rowsW = inW;
-  let yOffset = 0;
-  if (needH) {
-    const tempH = yLast - yFirst;
-    rows = new Uint8Array(width * tempH * 3);
-    rowsW = width;
-    yOffset = yFirst;
-    for (let y = 0; y < tempH; y++) {
-      const src = (y + yFirst) * inW * 3;
-      for (let xx = 0; xx < width; xx++) {
-        const xmin = horiz.bounds[xx * 2];
-        const count = horiz.bounds[xx * 2 + 1];
-        const kOff = xx * horiz.ksize;
-        let s0 = HALF;
-        let s1 = HALF;
-        let s2 = HALF;
-        for (let x = 0; x < count; x++) {
-          const w = horiz.weights[kOff + x];
-          const p = src + (x + xmin) * 3;
-          s0 += data[p] * w;
-          s1 += data[p + 1] * w;
-          s2 += data[p + 2] * w;
-        }
-        const o = (y * width + xx) * 3;
-        rows[o] = clip8(s0);
-        rows[o + 1] = clip8(s1);
-        rows[o + 2] = clip8(s2);
+function horizontalPass(src: Uint8Array, srcW: number, firstRow: number, rows: number, c: Coefficients, outW: number): Uint8Array {
+  const out = new Uint8Array(outW * rows * 3);
+  for (let y = 0; y < rows; y++) {
+    const rowStart = (y + firstRow) * srcW * 3;
+    for (let xx = 0; xx < outW; xx++) {
+      const xmin = c.bounds[xx * 2];
+      const count = c.bounds[xx * 2 + 1];
+      const kOff = xx * c.ksize;
+      let s0 = HALF;
+      let s1 = HALF;
+      let s2 = HALF;
+      for (let x = 0; x < count; x++) {
+        const w = c.weights[kOff + x];
+        const p = rowStart + (x + xmin) * 3;
+        s0 += src[p] * w;
+        s1 += src[p + 1] * w;
+        s2 += src[p + 2] * w;
       }
+      const o = (y * outW + xx) * 3;
+      out[o] = clip8(s0);
+      out[o + 1] = clip8(s1);
+      out[o + 2] = clip8(s2);
     }
   }
-  if (!needV) return needH ? rows : Uint8Array.from(data);
-  const out = new Uint8Array(width * height * 3);
-  for (let yy = 0; yy < height; yy++) {
-    const ymin = vert.bounds[yy * 2] - (needH ? yOffset : 0);
-    const count = vert.bounds[yy * 2 + 1];
-    const kOff = yy * vert.ksize;
+  return out;
+}
+
+/** rowShift: index of src's first row in the coefficients' coordinates. */
+function verticalPass(src: Uint8Array, width: number, rowShift: number, c: Coefficients, outH: number): Uint8Array {
+  const out = new Uint8Array(width * outH * 3);
+  for (let yy = 0; yy < outH; yy++) {
+    const ymin = c.bounds[yy * 2] - rowShift;
+    const count = c.bounds[yy * 2 + 1];
+    const kOff = yy * c.ksize;
     for (let xx = 0; xx < width; xx++) {
       let s0 = HALF;
       let s1 = HALF;
       let s2 = HALF;
       for (let y = 0; y < count; y++) {
-        const w = vert.weights[kOff + y];
-        const p = ((y + ymin) * rowsW + xx) * 3;
-        s0 += rows[p] * w;
-        s1 += rows[p + 1] * w;
-        s2 += rows[p + 2] * w;
+        const w = c.weights[kOff + y];
+        const p = ((y + ymin) * width + xx) * 3;
+        s0 += src[p] * w;
+        s1 += src[p + 1] * w;
+        s2 += src[p + 2] * w;
       }
       const o = (yy * width + xx) * 3;
       out[o] = clip8(s0);
@@ -129,6 +116,28 @@ export function resizeBicubic(image: DecodedImage, width: number, height: number
     }
   }
   return out;
+}
+
+/**
+ * Pillow-identical BICUBIC resize of packed RGB to width × height. Pillow (13) runs the horizontal pass
+ * first, over only the source rows the vertical pass reads — except when it enlarges horizontally and
+ * shrinks vertically, where it runs the vertical pass first (measured against Pillow 13.0 in
+ * test/captioner/preprocess.test.ts). The order matters: each pass rounds to 8 bits.
+ */
+export function resizeBicubic(image: DecodedImage, width: number, height: number): Uint8Array {
+  const { width: inW, height: inH, data } = image;
+  const src = new Uint8Array(data.buffer, data.byteOffset, data.length);
+  if (width === inW && height === inH) return Uint8Array.from(src);
+  const horiz = coefficients(inW, width);
+  const vert = coefficients(inH, height);
+  if (width === inW) return verticalPass(src, inW, 0, vert, height);
+  if (height === inH) return horizontalPass(src, inW, 0, inH, horiz, width);
+  if (width > inW && height < inH) {
+    return horizontalPass(verticalPass(src, inW, 0, vert, height), inW, 0, height, horiz, width);
+  }
+  const yFirst = vert.bounds[0];
+  const yLast = vert.bounds[height * 2 - 2] + vert.bounds[height * 2 - 1];
+  return verticalPass(horizontalPass(src, inW, yFirst, yLast - yFirst, horiz, width), width, yFirst, vert, height);
 }
 
 export interface Normalisation {

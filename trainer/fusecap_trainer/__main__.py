@@ -53,6 +53,8 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--prompt", default="a picture of ")
     gen.add_argument("--batch-size", type=int, default=16)
     gen.add_argument("--impl", choices=["own", "hf"], default="own", help="own: decoding.py rules; hf: transformers generate")
+    gen.add_argument("--repeat", type=int, default=1, help="run the whole generation this many times (timing)")
+    gen.add_argument("--dump-pixels", help="also write the pre-processed pixels as raw float32 [N, 3, S, S]")
     gen.add_argument("--threads", type=int, default=DEFAULT_THREADS)
 
     score = sub.add_parser("score", help="ITC similarity matrix + ITM re-ranking of each query's top-k, as JSON")

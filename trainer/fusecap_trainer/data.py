@@ -1,9 +1,9 @@
 """Manifest reading, image pre-processing and the deterministic batch order.
 
-Pre-processing (must match captioner/preprocess.ts): EXIF orientation applied, alpha flattened onto
-white, RGB; resized to image_size × image_size ignoring aspect (as BLIP does) with a bicubic
-(Catmull-Rom, a = -0.5) filter that widens with the scale factor when shrinking (PIL's BICUBIC; libvips'
-`cubic` kernel on the Node side); scaled to 0..1 and normalised with IMAGE_MEAN / IMAGE_STD.
+Pre-processing (must match captioner/preprocess.ts): EXIF orientation applied, embedded ICC profile
+converted to sRGB, alpha flattened onto white, RGB; resized to image_size × image_size ignoring aspect (as BLIP does) with a bicubic
+(Catmull-Rom, a = -0.5) filter that widens with the scale factor when shrinking — PIL's BICUBIC, which
+the Node side re-implements bit for bit (captioner/preprocess.ts); scaled to 0..1 and normalised with IMAGE_MEAN / IMAGE_STD.
 
 Batch order is a pure function of (seed, step): epoch e uses a permutation drawn from a generator seeded
 with seed + e, batches are consecutive slices of it, the last partial batch is dropped. A resumed run
@@ -37,9 +37,34 @@ class Manifest:
     examples: list[dict]  # a few skipped lines with their reason, for the report
 
 
+_SRGB = None
+
+
+def _to_srgb(im: Image.Image) -> Image.Image:
+    """Converts an embedded ICC profile (e.g. Adobe RGB) to sRGB, as sharp/libvips does on the Node side.
+    lcms (here) and libvips differ by at most one level on a few pixels; without an embedded profile both
+    sides pass the pixels through unchanged."""
+    global _SRGB
+    icc = im.info.get("icc_profile")
+    # libvips leaves a grey image's profile unapplied (measured: page.png, "Dot Gain 20%"), so do we.
+    if not icc or im.mode not in ("RGB", "RGBA", "CMYK"):
+        return im
+    from io import BytesIO
+
+    from PIL import ImageCms
+
+    try:
+        _SRGB = _SRGB or ImageCms.createProfile("sRGB")
+        source = ImageCms.ImageCmsProfile(BytesIO(icc))
+        out_mode = "RGBA" if im.mode == "RGBA" else "RGB"
+        return ImageCms.profileToProfile(im, source, _SRGB, outputMode=out_mode)
+    except (ImageCms.PyCMSError, OSError):
+        return im  # a broken profile: libvips also falls back to the raw pixels
+
+
 def load_image(path: str) -> Image.Image:
     with Image.open(path) as im:
-        im = ImageOps.exif_transpose(im)
+        im = _to_srgb(ImageOps.exif_transpose(im))
         if im.mode in ("RGBA", "LA", "P", "PA"):
             im = im.convert("RGBA")
             background = Image.new("RGBA", im.size, (255, 255, 255, 255))

@@ -34,6 +34,8 @@ def load_pixels(args, image_size: int) -> torch.Tensor:
 def captions(model, tokenizer, pixel_values: torch.Tensor, prompt: str, beams: int, max_new: int, impl: str = "own") -> list[list[int]]:
     image_embeds = model.image_embeds(pixel_values)
     prompt_ids = tokenizer.prompt_ids(prompt)
+    # Never past the position embeddings (the Node captioner clamps the same way).
+    max_new = min(max_new, model.config.text_config.max_position_embeddings - len(prompt_ids))
     if impl == "hf":
         return _hf_generate(model, tokenizer, image_embeds, prompt_ids, beams, max_new)
 
@@ -64,19 +66,28 @@ def _hf_generate(model, tokenizer, image_embeds, prompt_ids, beams, max_new) -> 
 
 
 def run_generate(args) -> None:
+    if args.beams < 1 or args.max_length < 1 or args.batch_size < 1:
+        raise TrainerError(f"--beams, --max-length and --batch-size must be at least 1 (got {args.beams}, "
+                           f"{args.max_length}, {args.batch_size})")
     torch.set_num_threads(args.threads)
     model, tokenizer, _ = load_model(args.checkpoint)
     pixel_values = load_pixels(args, model.config.vision_config.image_size)
-    started = time.perf_counter()
-    token_lists = []
-    for start in range(0, len(pixel_values), args.batch_size):
-        token_lists += captions(model, tokenizer, pixel_values[start: start + args.batch_size], args.prompt,
-                                args.beams, args.max_length, args.impl)
-    elapsed = time.perf_counter() - started
+    if args.dump_pixels:
+        pixel_values.numpy().astype("float32").tofile(args.dump_pixels)
+    runs = []
+    for _ in range(max(1, args.repeat)):  # repeats time the same work; the first one warms up
+        started = time.perf_counter()
+        token_lists = []
+        for start in range(0, len(pixel_values), args.batch_size):
+            token_lists += captions(model, tokenizer, pixel_values[start: start + args.batch_size], args.prompt,
+                                    args.beams, args.max_length, args.impl)
+        runs.append(time.perf_counter() - started)
+    elapsed = runs[-1]
     print(json.dumps({
         "tokens": token_lists,
         "captions": [tokenizer.decode(t) for t in token_lists],
         "seconds": elapsed,
+        "runs_seconds": runs,
         "images": len(pixel_values),
         "beams": args.beams,
         "impl": args.impl,

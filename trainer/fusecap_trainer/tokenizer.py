@@ -7,10 +7,12 @@ implements the same normalisation, pre-tokenisation and WordPiece rules (caption
 """
 
 import json
+import string
+from collections import Counter
 from pathlib import Path
 
 import torch
-from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, trainers
+from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers
 
 from .events import TrainerError
 
@@ -77,14 +79,34 @@ def load_tokenizer(folder: Path) -> CaptionTokenizer:
 
 
 def train_tokenizer(captions: list[str], vocab_size: int) -> CaptionTokenizer:
-    """WordPiece trained on the captions (BERT normaliser: lower case, accents stripped)."""
-    tok = Tokenizer(models.WordPiece(unk_token="[UNK]", max_input_chars_per_word=100))
-    tok.normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=True, lowercase=True)
-    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    """WordPiece vocabulary built from the captions, deterministically: special tokens, every character
+    seen (as a word start and as a `##` continuation, plus ASCII letters, digits and punctuation so any
+    English word still encodes without [UNK]), then whole words by frequency (ties alphabetical) up to
+    `vocab_size`. `tokenizers`' WordPieceTrainer is not used because it breaks frequency ties in hash-map
+    order, which changes from process to process — and with it the ids, and a run's reproducibility."""
+    normalizer = normalizers.BertNormalizer(clean_text=True, handle_chinese_chars=True, strip_accents=True, lowercase=True)
+    pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    counts: Counter = Counter()
+    for caption in captions:
+        words = pre_tokenizer.pre_tokenize_str(normalizer.normalize_str(caption))
+        counts.update(word for word, _ in words)
+    chars = set(string.ascii_lowercase + string.digits + string.punctuation)
+    for word in counts:
+        chars.update(word)
+    vocab = list(SPECIAL_TOKENS)
+    vocab += sorted(chars) + sorted("##" + c for c in chars)
+    taken = set(vocab)
+    for word, _ in sorted(counts.items(), key=lambda item: (-item[1], item[0])):
+        if len(vocab) >= vocab_size:
+            break
+        if word not in taken:
+            vocab.append(word)
+            taken.add(word)
+    tok = Tokenizer(models.WordPiece(vocab={t: i for i, t in enumerate(vocab)}, unk_token="[UNK]", max_input_chars_per_word=100))
+    tok.normalizer = normalizer
+    tok.pre_tokenizer = pre_tokenizer
     tok.decoder = decoders.WordPiece(prefix="##")
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, min_frequency=1, special_tokens=SPECIAL_TOKENS,
-                                        continuing_subword_prefix="##", show_progress=False)
-    tok.train_from_iterator(captions, trainer=trainer)
+    tok.add_special_tokens(SPECIAL_TOKENS)
     return CaptionTokenizer(tok)
 
 

@@ -2,6 +2,7 @@
 resume and a checkpoint on SIGTERM. Progress is reported through events.emit."""
 
 import math
+import os
 import signal
 import time
 from collections import defaultdict
@@ -113,6 +114,10 @@ def run_train(args) -> dict:
     if tokenizer.vocab_size > config.text_config.vocab_size:
         raise TrainerError(f"tokenizer has {tokenizer.vocab_size} tokens, the model's vocabulary {config.text_config.vocab_size}")
     model.to(device).train()
+    if device == "cuda":
+        from .fast_attention import use_sdpa
+
+        use_sdpa(model)  # fused attention kernels; same maths as HF's eager attention (test/trainer/fast-attention.test.ts)
     image_size = config.vision_config.image_size
 
     decay = [p for n, p in model.named_parameters() if p.ndim >= 2]
@@ -135,14 +140,17 @@ def run_train(args) -> dict:
     run_settings = {"preset": preset.name, "mode": args.mode, "batch_size": args.batch_size, "seed": args.seed,
                     "steps": args.steps, "lr": args.lr, "prompt": args.prompt, "image_size": image_size,
                     "manifest": str(args.manifest), "pairs": n_pairs, "pretrained": args.pretrained}
-    emit("start", step=start_step, resumed_from=args.resume_from, device=device,
+    emit("start", step=start_step, resumed_from=args.resume_from, device=device, pid=os.getpid(),
          steps_per_epoch=steps_per_epoch(n_pairs, args.batch_size),
          parameters=sum(p.numel() for p in model.parameters()), vocab_size=tokenizer.vocab_size, **run_settings)
 
     dataset = BatchLoader(manifest.pairs, args.batch_size, args.seed, image_size)
     loader = torch.utils.data.DataLoader(dataset, sampler=range(start_step + 1, args.steps + 1), batch_size=None,
                                          num_workers=args.workers, pin_memory=device == "cuda",
-                                         persistent_workers=False, prefetch_factor=4 if args.workers else None)
+                                         persistent_workers=False, prefetch_factor=4 if args.workers else None,
+                                         # Its own generator: iterating must not draw from the global RNG, which
+                                         # a resumed run has just restored (ITM negatives come from it).
+                                         generator=torch.Generator().manual_seed(args.seed))
     stop = StopFlag()
     window: dict[str, list[float]] = defaultdict(list)
     last_ckpt: dict | None = None
