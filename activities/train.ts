@@ -127,9 +127,11 @@ export function createTrainActivities(db: Db, stateDir: string) {
       let lastLoss: number | null = null;
       let pending: Promise<unknown> = Promise.resolve();
       const ticker = setInterval(() => context.heartbeat({ step: lastStep }), 5_000);
-      let final: TrainerEvent;
+      let final: TrainerEvent = { event: 'done', step: lastStep, steps: train.steps, checkpoint: null, time: 0 };
+      // A retry after the last checkpoint was recorded (e.g. the export failed) has nothing left to train.
+      const trainingDone = (previous?.step ?? 0) >= train.steps;
       try {
-        final = await runTrainer({
+        if (!trainingDone) final = await runTrainer({
           python: pythonOf(input.config),
           args,
           cwd: REPO_ROOT,

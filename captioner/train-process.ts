@@ -100,7 +100,8 @@ export function runTrainer(options: RunTrainerOptions): Promise<TrainerEvent> {
         return;
       }
       last = event;
-      if (event.event === 'done' || event.event === 'stopped') final = event;
+      // train ends with done (or stopped on SIGTERM); export and score end with exported / scored.
+      if (['done', 'stopped', 'exported', 'scored'].includes(event.event)) final = event;
       if (event.event === 'error') errorEvent = event;
       try {
         options.onEvent?.(event);

@@ -103,8 +103,10 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       status.phase = 'captioning';
       const t1 = Date.now();
       runConfig = { ...config, caption: { ...config.caption, exportDir: trained.exportDir, checkpointId: trained.checkpointId } };
+      status.stages = [...levels, ['caption']];
+      status.enrichWorkflowId = `${runId}/caption`;
       const captioned = await executeChild(enrichDataset, {
-        workflowId: `${runId}/caption`,
+        workflowId: status.enrichWorkflowId,
         args: [{ runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq }],
       });
       Object.assign(totals, captioned.totals);

@@ -72,7 +72,8 @@ export function formatStatus(runId: string, s: Awaited<ReturnType<typeof pipelin
   const lines = [`run ${runId}: ${s.state.toLowerCase()}${s.status ? ` (${s.status.phase})` : ''}`];
   if (s.status) {
     lines.push(`  dataset ${s.status.datasetId}, images seq (${s.status.afterSeq}, ${s.status.untilSeq}]`);
-    const totals = s.progress?.totals ?? s.status.totals ?? {};
+    // During captioning the progress query answers for the caption pass only; merge with the enrichment totals.
+    const totals = { ...(s.status.totals ?? {}), ...(s.progress?.totals ?? {}) };
     const planned = s.progress?.imagesPlanned ?? (s.status.untilSeq - s.status.afterSeq);
     lines.push(renderTotals(totals, planned, s.status.stages));
     if (s.status.error) lines.push(`  error: ${s.status.error}`);
