@@ -33,6 +33,8 @@ export interface TrainResult {
   pairs: number;
   captions: 'original' | 'fused';
   resumedFromStep: number | null;
+  /** First step this attempt trained (resumedFromStep + 1 after a resume); null when nothing was left to train. */
+  firstStep: number | null;
   finalLoss: number | null;
 }
 
@@ -125,6 +127,7 @@ export function createTrainActivities(db: Db, stateDir: string) {
       });
       let lastStep = previous?.step ?? 0;
       let lastLoss: number | null = null;
+      let firstStep: number | null = null;
       let pending: Promise<unknown> = Promise.resolve();
       const ticker = setInterval(() => context.heartbeat({ step: lastStep }), 5_000);
       let final: TrainerEvent = { event: 'done', step: lastStep, steps: train.steps, checkpoint: null, time: 0 };
@@ -139,6 +142,7 @@ export function createTrainActivities(db: Db, stateDir: string) {
           onEvent: (event) => {
             if (event.event === 'step') {
               lastStep = event.step as number;
+              firstStep ??= lastStep;
               lastLoss = event.loss as number;
               context.heartbeat({ step: lastStep, loss: lastLoss });
             } else if (event.event === 'checkpoint') {
@@ -188,6 +192,7 @@ export function createTrainActivities(db: Db, stateDir: string) {
         pairs,
         captions: train.captions,
         resumedFromStep: previous?.step ?? null,
+        firstStep,
         finalLoss: lastLoss,
       };
     },

@@ -68,8 +68,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _die_with_parent() -> None:
+    """Ask Linux to send SIGTERM when the supervising worker dies (even by SIGKILL), so an orphaned trainer
+    saves a checkpoint and exits instead of training on unsupervised while the retried activity starts another."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        import ctypes
+        import signal
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(PR_SET_PDEATHSIG, int(signal.SIGTERM), 0, 0, 0)
+    except OSError:
+        pass
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    _die_with_parent()
     from .events import TrainerError, emit
 
     try:
