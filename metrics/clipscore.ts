@@ -153,7 +153,7 @@ export async function loadClipEncoder(model: string, options: { batchSize?: numb
     textModel = await CLIPTextModelWithProjection.from_pretrained(where.id, { local_files_only: where.local });
     visionModel = await CLIPVisionModelWithProjection.from_pretrained(where.id, { local_files_only: where.local });
   } catch (error) {
-    throw new Error(`CLIP model "${model}" could not be loaded (config benchmark.clipModel): ${(error as Error).message}`);
+    throw new Error(`CLIP model "${model}" could not be loaded (config benchmark.clipModel): ${(error as Error).message}`, { cause: error });
   }
   // CLIP's context is 77 tokens. A longer caption keeps its first 76 tokens and ends with the end-of-text
   // token, as clip.tokenize(truncate=True) and HF's tokenizer do; CLIP pools the text at that token, so

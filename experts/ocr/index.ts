@@ -4,8 +4,10 @@
  * (tesseract.js, English). Both return the same OcrOutput shape (experts/types.ts).
  */
 import type { ModelRef } from '../types.ts';
-import { PADDLE_MODEL, PaddleOcr } from './paddle.ts';
-import { TESSERACT_MODEL, TesseractOcr } from './tesseract.ts';
+import { PADDLE_MODEL, TESSERACT_MODEL } from './model-ref.ts';
+import { PaddleOcr } from './paddle.ts';
+import { PaddleThreadOcr } from './paddle-thread.ts';
+import { TesseractOcr } from './tesseract.ts';
 import { OCR_BACKENDS, type OcrBackend, type OcrEngine, type OcrOptions } from './types.ts';
 
 export type { OcrBackend, OcrEngine, OcrOptions } from './types.ts';
@@ -18,9 +20,11 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   if (!Number.isInteger(maxLines) || maxLines < 1) throw new Error(`ocr maxLines must be a positive integer, got ${maxLines}`);
   const threads = options.threads ?? 1;
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`ocr threads must be a positive integer, got ${threads}`);
+  const maxSide = options.maxSide ?? 960;
+  if (!Number.isInteger(maxSide) || maxSide < 32) throw new Error(`ocr maxSide must be an integer ≥ 32, got ${maxSide}`);
   switch (backend) {
     case 'paddle':
-      return PaddleOcr.create({ ...options, minConfidence, maxLines, threads });
+      return (options.workerThread ?? true ? PaddleThreadOcr : PaddleOcr).create({ ...options, minConfidence, maxLines, threads, maxSide });
     case 'tesseract':
       return TesseractOcr.create({ ...options, minConfidence, maxLines });
     default:

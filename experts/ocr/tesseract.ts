@@ -11,6 +11,7 @@ import { createWorker, OEM, PSM, type Worker } from 'tesseract.js';
 import type { DecodedImage } from '../../lib/image.ts';
 import type { Box, ModelRef, OcrLine, OcrOutput, OcrWord } from '../types.ts';
 import { orderLines } from './layout.ts';
+import { TESSERACT_MODEL } from './model-ref.ts';
 import { assertDecodedImage, type OcrEngine, type OcrOptions } from './types.ts';
 
 const DATA_PACKAGE = '@tesseract.js-data/eng';
@@ -30,7 +31,9 @@ function englishLangPath(): string {
     const data = require(DATA_PACKAGE) as { langPath: string };
     return data.langPath;
   } catch (error) {
-    throw new Error(`tesseract English model not found: npm package ${DATA_PACKAGE} is not installed (npm install ${DATA_PACKAGE}); ${String(error)}`);
+    throw new Error(`tesseract English model not found: npm package ${DATA_PACKAGE} is not installed (npm install ${DATA_PACKAGE}); ${String(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -45,12 +48,10 @@ async function startWorker(): Promise<Worker> {
   } catch (error) {
     throw new Error(
       `tesseract could not load ${langPath}/eng.traineddata.gz (npm package ${DATA_PACKAGE}): ${error instanceof Error ? error.message : String(error)}`,
+      { cause: error },
     );
   }
 }
-
-/** Bump the suffix when the mapping of tesseract's result to OcrOutput changes. */
-export const TESSERACT_MODEL: ModelRef = { id: 'tesseract/eng-lstm-4.0.0', version: 'tesseract.js-7+1' };
 
 export class TesseractOcr implements OcrEngine {
   readonly model: ModelRef = TESSERACT_MODEL;

@@ -19,6 +19,11 @@ export interface OcrOptions {
   maxSide?: number;
   /** Run the 180° angle classifier on crops (paddle). Default true. */
   angleClassifier?: boolean;
+  /**
+   * Run paddle in a worker thread (default true): onnxruntime-node blocks the calling JS thread while a
+   * model runs, so in-process OCR would stall the event loop and could not overlap with detect.
+   */
+  workerThread?: boolean;
 }
 
 export interface OcrEngine {

@@ -123,6 +123,16 @@ describe('ocr expert, paddle backend', () => {
     }
   });
 
+  test('in-process engine (workerThread: false) reads the same as the worker-thread one', async () => {
+    const inProcess = await createOcr({ backend: 'paddle', workerThread: false });
+    try {
+      const image = await decodeImage(path.join(SAMPLE, 'sign_street.png'));
+      assert.deepEqual(await inProcess.read(image), await ocr.read(image));
+    } finally {
+      await inProcess.dispose();
+    }
+  });
+
   test('rejects a pixel buffer of the wrong size', async () => {
     await assert.rejects(
       ocr.read({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }),

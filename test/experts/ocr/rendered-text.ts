@@ -7,7 +7,7 @@
  * (darknet's dog.jpg and kite.jpg from data/sample). Ground-truth lines are listed in reading order.
  */
 import path from 'node:path';
-import sharp from 'sharp';
+import sharp, { type Sharp } from 'sharp';
 
 export interface RenderedCase {
   name: string;
@@ -123,6 +123,41 @@ const SPECS: Spec[] = [
     ],
   },
   {
+    name: 'light-weight-low-contrast',
+    width: 640, height: 200, background: { kind: 'flat', color: '#e8e8e8' },
+    lines: [
+      { text: 'Quiet Zone', x: 30, y: 80, size: 48, family: 'DejaVu Sans Light', fill: '#555555' },
+      { text: 'Study Room B2', x: 30, y: 150, size: 34, family: SERIF, fill: '#707070' },
+    ],
+  },
+  {
+    name: 'tiny-text',
+    width: 480, height: 160, background: { kind: 'flat', color: '#ffffff' },
+    lines: [
+      { text: 'Best before 12 March 2025', x: 14, y: 40, size: 18, family: SANS, fill: '#000000' },
+      { text: 'Store in a cool dry place', x: 14, y: 80, size: 18, family: SERIF, fill: '#222222' },
+      { text: 'Batch 7781 Made in Canada', x: 14, y: 120, size: 17, family: MONO, fill: '#111111' },
+    ],
+  },
+  {
+    name: 'gradient-rotated-two-columns',
+    width: 720, height: 240, background: { kind: 'gradient', from: '#fff7e6', to: '#ffd27f' }, rotate: 3,
+    lines: [
+      { text: 'Menu', x: 40, y: 80, size: 44, family: SERIF, weight: 'bold', fill: '#5d2e0c' },
+      { text: 'Soup 4', x: 400, y: 80, size: 36, family: SANS, fill: '#3a1d08' },
+      { text: 'Pizza Margherita', x: 40, y: 170, size: 36, family: SANS, fill: '#3a1d08' },
+      { text: 'Salad 6', x: 460, y: 170, size: 36, family: SANS, fill: '#3a1d08' },
+    ],
+  },
+  {
+    name: 'noise-mono-rotated',
+    width: 640, height: 220, background: { kind: 'noise', base: 170, amplitude: 60, seed: 23 }, rotate: -3,
+    lines: [
+      { text: 'Gate B17 Boarding', x: 40, y: 90, size: 40, family: MONO, weight: 'bold', fill: '#000000' },
+      { text: 'Flight QF 204 Sydney', x: 40, y: 160, size: 34, family: MONO, fill: '#1a1a60' },
+    ],
+  },
+  {
     name: 'dog-photo-sign',
     width: 0, height: 0, background: { kind: 'photo', file: 'dog.jpg', left: 420, top: 40, panel: '#1f6f3f' },
     lines: [
@@ -186,7 +221,7 @@ async function render(spec: Spec): Promise<Buffer> {
     return sharp(path.join(SAMPLE_DIR, bg.file)).composite([{ input: sign, left: bg.left, top: bg.top }]).png().toBuffer();
   }
   const { width, height } = spec;
-  let base: sharp.Sharp;
+  let base: Sharp;
   if (bg.kind === 'flat') base = sharp({ create: { width, height, channels: 3, background: bg.color } });
   else if (bg.kind === 'gradient') {
     const svg =

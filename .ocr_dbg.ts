@@ -1,2 +1,0 @@
-import * as ctc from '/work/main/experts/ocr/ctc.ts';
-const orig = ctc.ctcGreedyDecode;

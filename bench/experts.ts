@@ -1,0 +1,354 @@
+/**
+ * Benchmark of the vision experts on this machine: `npx tsx bench/experts.ts [--repeat N] [--threads N]`.
+ *
+ * Measures, on the sample dataset's images plus the OCR test set's rendered text images:
+ * - ms per image (p50, p95) for detect, attributes and ocr, each run alone;
+ * - images/s for the three together, (a) one after another in one lane, (b) pipelined in two lanes:
+ *   detect + attributes on the JS thread (tfjs wasm runs synchronously there) while OCR's model calls
+ *   run on onnxruntime's own thread — the arrangement a 2-core vision worker uses;
+ * - maximum resident memory (RSS) of the process with all models loaded;
+ * - Python RapidOCR (rapidocr-onnxruntime, same PP-OCR family) on the same images with the same thread
+ *   count, run twice: with our model files and detector size limit (like for like), and with its defaults
+ *   (its bundled PP-OCRv4 det/rec + v2.0 cls, shorter side raised to 736).
+ *
+ * The machine is shared: wall times are noisy. Sequential and pipelined runs alternate so load changes
+ * hit both; each figure is the median over the repeats. The last line printed is one JSON object.
+ */
+import { spawnSync } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
+import os, { tmpdir } from 'node:os';
+import path from 'node:path';
+import { configSchema } from '../config/schema.ts';
+import { createOcr } from '../experts/ocr/index.ts';
+import { defaultModelDir } from '../experts/ocr/model-files.ts';
+import type { AttributesOutput, DetectOutput, ModelRef, OcrOutput } from '../experts/types.ts';
+import { decodeImage, type DecodedImage } from '../lib/image.ts';
+import { renderTextCases } from '../test/experts/ocr/rendered-text.ts';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SAMPLE_DIR = path.join(ROOT, 'data/sample/images');
+/** OCR reads in flight in the pipelined run (they queue inside the OCR thread). */
+const OCR_WINDOW = 4;
+
+interface Args {
+  repeat: number;
+  threads: number;
+}
+
+function parseArgs(argv: string[]): Args {
+  const args: Args = { repeat: 3, threads: 1 };
+  for (let i = 0; i < argv.length; i++) {
+    const flag = argv[i];
+    const value = Number(argv[i + 1]);
+    if (flag === '--repeat' || flag === '--threads') {
+      if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} needs a positive integer, got ${argv[i + 1]}`);
+      args[flag.slice(2) as keyof Args] = value;
+      i++;
+    } else throw new Error(`unknown argument ${flag}; allowed: --repeat N, --threads N`);
+  }
+  return args;
+}
+
+interface BenchImage {
+  name: string;
+  file: string; // on disk, for RapidOCR
+  image: DecodedImage;
+  text: boolean; // holds text (rendered, signs, book page)
+}
+
+interface DetectorLike {
+  model: ModelRef;
+  detect(image: DecodedImage): Promise<DetectOutput>;
+  dispose(): Promise<void>;
+}
+interface AttributesLike {
+  model: ModelRef;
+  describe(image: DecodedImage, detections: DetectOutput): Promise<AttributesOutput>;
+  dispose(): Promise<void>;
+}
+
+/** Loads an expert written alongside this one, or explains why it is absent from the figures. */
+async function optionalExpert<T>(relative: string, factory: string, options: unknown): Promise<{ expert: T | null; note: string }> {
+  const file = path.join(ROOT, relative);
+  if (!existsSync(file)) return { expert: null, note: `${relative} does not exist yet` };
+  const mod = (await import(new URL(`../${relative}`, import.meta.url).href)) as Record<string, unknown>;
+  const create = mod[factory];
+  if (typeof create !== 'function') return { expert: null, note: `${relative} does not export ${factory}` };
+  return { expert: (await (create as (o: unknown) => Promise<T>)(options)) as T, note: 'loaded' };
+}
+
+function percentile(values: readonly number[], p: number): number {
+  if (values.length === 0) return NaN;
+  const sorted = values.slice().sort((a, b) => a - b);
+  const rank = (p / 100) * (sorted.length - 1);
+  const lo = Math.floor(rank);
+  const hi = Math.ceil(rank);
+  return sorted[lo] + (sorted[hi] - sorted[lo]) * (rank - lo);
+}
+
+function median(values: readonly number[]): number {
+  return percentile(values, 50);
+}
+
+const round = (v: number, digits = 1): number => Math.round(v * 10 ** digits) / 10 ** digits;
+
+/** Max RSS, sampled by a timer and after every model call (the timer cannot fire while tfjs runs). */
+let maxRss = 0;
+function sampleRss(): void {
+  maxRss = Math.max(maxRss, process.memoryUsage().rss);
+}
+
+async function loadImages(dir: string): Promise<BenchImage[]> {
+  const images: BenchImage[] = [];
+  const files = (await readdir(SAMPLE_DIR)).filter((f) => /\.(jpe?g|png)$/i.test(f)).sort();
+  for (const f of files) {
+    const file = path.join(SAMPLE_DIR, f);
+    images.push({ name: f, file, image: await decodeImage(file), text: /^(sign_|beach_sign|page)/.test(f) });
+  }
+  for (const c of await renderTextCases()) {
+    const file = path.join(dir, `${c.name}.png`);
+    await writeFile(file, c.png);
+    images.push({ name: `rendered/${c.name}`, file, image: await decodeImage(c.png), text: true });
+  }
+  return images;
+}
+
+/**
+ * How many cores this process can get right now: main thread and one worker thread both spin for
+ * `ms`; CPU time / wall time is ~2 on an idle 2-core machine and ~1 when other processes hold a core.
+ */
+async function coresAvailable(ms = 1000): Promise<number> {
+  const spin = `const stop = Date.now() + ${ms}; let x = 0; while (Date.now() < stop) x += Math.sqrt(x + 1);`;
+  const cpu = process.cpuUsage();
+  const t = performance.now();
+  const worker = new Worker(spin, { eval: true });
+  const done = new Promise((resolve) => worker.once('exit', resolve));
+  const stop = Date.now() + ms;
+  let x = 0;
+  while (Date.now() < stop) x += Math.sqrt(x + 1);
+  await done;
+  if (!Number.isFinite(x)) throw new Error('spin overflowed'); // keeps the loop from being optimised away
+  const used = process.cpuUsage(cpu);
+  return (used.user + used.system) / 1000 / (performance.now() - t);
+}
+
+function runRapidOcr(files: string[], threads: number, repeat: number, matched: boolean): Record<string, unknown> {
+  const python = path.join(ROOT, '.venv/bin/python');
+  if (!existsSync(python)) return { error: `${python} missing: create the virtualenv with rapidocr-onnxruntime` };
+  const args = [path.join(ROOT, 'bench/rapidocr_bench.py'), '--threads', String(threads), '--repeat', String(repeat)];
+  if (matched) args.push('--models', defaultModelDir(), '--max-side', '960');
+  const result = spawnSync(python, [...args, ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
+  if (result.status !== 0 || !lastLine.startsWith('{')) {
+    return { error: `rapidocr_bench.py exited ${result.status}: ${result.stderr.trim().split('\n').slice(-3).join(' | ')}` };
+  }
+  return JSON.parse(lastLine) as Record<string, unknown>;
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const config = configSchema.parse({});
+  const timer = setInterval(sampleRss, 20);
+  const tmp = await mkdtemp(path.join(tmpdir(), 'fusecap-bench-'));
+  try {
+    const images = await loadImages(tmp);
+    const rssBeforeModels = process.memoryUsage().rss;
+    const detect = await optionalExpert<DetectorLike>('experts/detect/index.ts', 'createDetector', config.detect);
+    const attributes = await optionalExpert<AttributesLike>('experts/attributes/index.ts', 'createAttributeRecognizer', config.attributes);
+    const ocr = await createOcr({ ...config.ocr, threads: args.threads });
+    const rssModelsLoaded = process.memoryUsage().rss;
+    const det = detect.expert;
+    const attr = attributes.expert;
+
+    // Warm-up: first calls compile wasm kernels and allocate onnxruntime arenas.
+    for (const b of images.slice(0, 2)) {
+      const d = det ? await det.detect(b.image) : null;
+      if (attr && d) await attr.describe(b.image, d);
+      await ocr.read(b.image);
+    }
+
+    // 1. Each expert alone.
+    const ms = { detect: [] as number[], attributes: [] as number[], ocr: [] as number[], ocrText: [] as number[] };
+    const lines = new Map<string, number>();
+    let ocrAloneTotal = 0;
+    for (let r = 0; r < args.repeat; r++) {
+      for (const b of images) {
+        let detections: DetectOutput | null = null;
+        if (det) {
+          const t = performance.now();
+          detections = await det.detect(b.image);
+          ms.detect.push(performance.now() - t);
+          sampleRss();
+        }
+        if (attr && detections) {
+          const t = performance.now();
+          await attr.describe(b.image, detections);
+          ms.attributes.push(performance.now() - t);
+          sampleRss();
+        }
+        const t = performance.now();
+        const out: OcrOutput = await ocr.read(b.image);
+        const dt = performance.now() - t;
+        ocrAloneTotal += dt;
+        ms.ocr.push(dt);
+        if (b.text && out.lines.length <= 10) ms.ocrText.push(dt);
+        lines.set(b.name, out.lines.length);
+        sampleRss();
+      }
+    }
+
+    // 2. All three: one lane vs two lanes, alternating.
+    const sequentialRates: number[] = [];
+    const pipelinedRates: number[] = [];
+    // Cores this process kept busy (CPU time / wall time, all its threads): shows whether a slow run was
+    // our arrangement or other processes taking the CPUs.
+    const sequentialCores: number[] = [];
+    const pipelinedCores: number[] = [];
+    const coresSince = (cpu: NodeJS.CpuUsage, wallMs: number): number => {
+      const used = process.cpuUsage(cpu);
+      return (used.user + used.system) / 1000 / wallMs;
+    };
+    const visionLane = async (): Promise<void> => {
+      for (const b of images) {
+        if (!det) continue;
+        const d = await det.detect(b.image);
+        if (attr) await attr.describe(b.image, d);
+        sampleRss();
+      }
+    };
+    // The OCR lane keeps OCR_WINDOW reads in flight: tfjs blocks this JS thread for a whole detect, and
+    // a lane that posted its next read only after the previous answer would leave the OCR thread idle.
+    const ocrLane = async (): Promise<void> => {
+      let next = 0;
+      const worker = async (): Promise<void> => {
+        while (next < images.length) {
+          await ocr.read(images[next++].image);
+          sampleRss();
+        }
+      };
+      await Promise.all(Array.from({ length: OCR_WINDOW }, worker));
+    };
+    const coresBefore = await coresAvailable();
+    for (let r = 0; r < args.repeat; r++) {
+      let t = performance.now();
+      let cpu = process.cpuUsage();
+      for (const b of images) {
+        if (det) {
+          const d = await det.detect(b.image);
+          if (attr) await attr.describe(b.image, d);
+        }
+        await ocr.read(b.image);
+        sampleRss();
+      }
+      sequentialRates.push(images.length / ((performance.now() - t) / 1000));
+      sequentialCores.push(coresSince(cpu, performance.now() - t));
+      t = performance.now();
+      cpu = process.cpuUsage();
+      await Promise.all([visionLane(), ocrLane()]);
+      pipelinedRates.push(images.length / ((performance.now() - t) / 1000));
+      pipelinedCores.push(coresSince(cpu, performance.now() - t));
+    }
+
+    const coresAfter = await coresAvailable();
+    await ocr.dispose();
+    await attr?.dispose();
+    await det?.dispose();
+
+    // 3. RapidOCR on the same files, same thread count.
+    const files = images.map((b) => b.file);
+    const rapidMatched = runRapidOcr(files, args.threads, args.repeat, true);
+    const rapidDefault = runRapidOcr(files, args.threads, args.repeat, false);
+    const ourOcrRate = (images.length * args.repeat) / (ocrAloneTotal / 1000);
+    const ratio = (rapid: Record<string, unknown>): number | null =>
+      typeof rapid.imagesPerSecond === 'number' ? round(ourOcrRate / rapid.imagesPerSecond, 2) : null;
+
+    const stats = (values: number[]): { p50: number; p95: number; n: number } => ({
+      p50: round(median(values)),
+      p95: round(percentile(values, 95)),
+      n: values.length,
+    });
+    const seq = median(sequentialRates);
+    const pipe = median(pipelinedRates);
+    // Two lanes can at best hide the shorter lane behind the longer one: bound = (A + B) / max(A, B).
+    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+    const visionLaneMs = (sum(ms.detect) + sum(ms.attributes)) / (images.length * args.repeat);
+    const ocrLaneMs = sum(ms.ocr) / (images.length * args.repeat);
+    const laneBound = (visionLaneMs + ocrLaneMs) / Math.max(visionLaneMs, ocrLaneMs);
+    const summary = {
+      machine: { cpus: os.cpus().length, node: process.version, note: 'shared 2-core machine: wall times are noisy' },
+      images: images.length,
+      repeat: args.repeat,
+      ocrThreads: args.threads,
+      experts: {
+        detect: det ? { model: det.model, ...stats(ms.detect) } : { skipped: detect.note },
+        attributes: attr ? { model: attr.model, ...stats(ms.attributes) } : { skipped: attributes.note },
+        ocr: { model: ocr.model, all: stats(ms.ocr), textImagesUpTo10Lines: stats(ms.ocrText) },
+      },
+      together: {
+        stages: [det && 'detect', attr && 'attributes', 'ocr'].filter(Boolean),
+        sequentialImagesPerSecond: round(seq, 2),
+        pipelinedImagesPerSecond: round(pipe, 2),
+        speedup: round(pipe / seq, 2),
+        visionLaneMsPerImage: round(visionLaneMs),
+        ocrLaneMsPerImage: round(ocrLaneMs),
+        speedupBoundFromLaneBalance: round(laneBound, 2),
+        sequentialRuns: sequentialRates.map((v) => round(v, 2)),
+        pipelinedRuns: pipelinedRates.map((v) => round(v, 2)),
+        sequentialCoresBusy: sequentialCores.map((v) => round(v, 2)),
+        pipelinedCoresBusy: pipelinedCores.map((v) => round(v, 2)),
+        loadAverage1m: round(os.loadavg()[0], 2),
+        coresAvailableBeforeAfter: [round(coresBefore, 2), round(coresAfter, 2)],
+      },
+      memory: {
+        rssBeforeModelsMB: round(rssBeforeModels / 2 ** 20, 0),
+        rssModelsLoadedMB: round(rssModelsLoaded / 2 ** 20, 0),
+        rssMaxMB: round(maxRss / 2 ** 20, 0),
+      },
+      rapidocr: {
+        ourImagesPerSecond: round(ourOcrRate, 2),
+        matched: { ...omitTexts(rapidMatched), ratio: ratio(rapidMatched) },
+        default: { ...omitTexts(rapidDefault), ratio: ratio(rapidDefault) },
+      },
+      targets: {
+        detectP50AtMost200ms: det ? median(ms.detect) <= 200 : null,
+        ocrP50AtMost150ms: median(ms.ocrText) <= 150,
+        speedupAtLeast1_6: det ? pipe / seq >= 1.6 : null,
+        rssAtMost1_5GB: maxRss <= 1.5 * 2 ** 30,
+        rapidocrRatioAtLeast1: (ratio(rapidMatched) ?? 0) >= 1,
+      },
+    };
+
+    console.log('image lines read by ocr:', JSON.stringify(Object.fromEntries(lines)));
+    const show = (name: string, values: number[], note: string): void => {
+      console.log(values.length ? `${name} p50 ${round(median(values))} ms, p95 ${round(percentile(values, 95))} ms` : `${name} skipped: ${note}`);
+    };
+    show('detect    ', ms.detect, detect.note);
+    show('attributes', ms.attributes, attributes.note);
+    console.log(`ocr        p50 ${summary.experts.ocr.all.p50} ms, p95 ${summary.experts.ocr.all.p95} ms (text images ≤10 lines: p50 ${summary.experts.ocr.textImagesUpTo10Lines.p50} ms)`);
+    console.log(
+      `together   ${round(seq, 2)} img/s one lane, ${round(pipe, 2)} img/s two lanes (×${round(pipe / seq, 2)}; ` +
+        `lanes ${round(visionLaneMs)} ms detect+attributes vs ${round(ocrLaneMs)} ms ocr per image bound the gain to ×${round(laneBound, 2)}; ` +
+        `cores busy ${round(median(sequentialCores), 2)} vs ${round(median(pipelinedCores), 2)} with ` +
+        `${round(coresBefore, 2)}/${round(coresAfter, 2)} cores available before/after (2-thread spin test), load average ${round(os.loadavg()[0], 2)})`,
+    );
+    console.log(`rss max    ${summary.memory.rssMaxMB} MB`);
+    console.log(`rapidocr   ours ${round(ourOcrRate, 2)} img/s; ratio like-for-like ${ratio(rapidMatched)}, vs its defaults ${ratio(rapidDefault)}`);
+    console.log(JSON.stringify(summary));
+  } finally {
+    clearInterval(timer);
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+function omitTexts(r: Record<string, unknown>): Record<string, unknown> {
+  const { texts: _texts, ms: perImage, ...rest } = r;
+  if (Array.isArray(perImage)) {
+    const values = perImage as number[];
+    return { ...rest, p50: round(median(values)), p95: round(percentile(values, 95)) };
+  }
+  return rest;
+}
+
+await main();
