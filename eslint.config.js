@@ -4,7 +4,23 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
-const NODE_BUILTINS = ['fs', 'path', 'os', 'child_process', 'crypto', 'http', 'https', 'net', 'worker_threads', 'url', 'util', 'stream', 'zlib', 'events', 'timers'];
+const NODE_BUILTINS = [
+  'fs',
+  'path',
+  'os',
+  'child_process',
+  'crypto',
+  'http',
+  'https',
+  'net',
+  'worker_threads',
+  'url',
+  'util',
+  'stream',
+  'zlib',
+  'events',
+  'timers',
+];
 
 export default tseslint.config(
   { ignores: ['node_modules/**', '.venv/**', '.fusecap/**', '.scratch/**', 'db/migrations/**', '**/*.py', 'artifacts/**'] },
@@ -30,9 +46,19 @@ export default tseslint.config(
             { name: `node:${m}`, message: 'workflow code must be deterministic: no Node built-ins (use an activity)' },
           ]),
           patterns: [
-            { group: ['**/db/**', 'pg', 'drizzle-orm', 'drizzle-orm/*', '@electric-sql/*'], message: 'workflows never touch the database: call an activity' },
-            { group: ['**/experts/**', 'sharp', 'onnxruntime-node', '@tensorflow/*', '@huggingface/*'], message: 'workflows never run models: call an activity' },
-            { group: ['**/activities/**'], allowTypeImports: true, message: 'import activities as types only (proxyActivities<typeof ...>)' },
+            {
+              group: ['**/db/**', 'pg', 'drizzle-orm', 'drizzle-orm/*', '@electric-sql/*'],
+              message: 'workflows never touch the database: call an activity',
+            },
+            {
+              group: ['**/experts/**', 'sharp', 'onnxruntime-node', '@tensorflow/*', '@huggingface/*'],
+              message: 'workflows never run models: call an activity',
+            },
+            {
+              group: ['**/activities/**'],
+              allowTypeImports: true,
+              message: 'import activities as types only (proxyActivities<typeof ...>)',
+            },
           ],
         },
       ],

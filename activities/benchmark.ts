@@ -10,7 +10,17 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
-import { datasetCaptions, datasetStageResults, getDataset, getRun, listImages, listMetrics, recordReport, upsertMetrics, type MetricInput } from '../db/queries/index.ts';
+import {
+  datasetCaptions,
+  datasetStageResults,
+  getDataset,
+  getRun,
+  listImages,
+  listMetrics,
+  recordReport,
+  upsertMetrics,
+  type MetricInput,
+} from '../db/queries/index.ts';
 import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../experts/types.ts';
 import { computeClipScore, type ClipScoreItem } from '../metrics/clipscore.ts';
 import { evaluateCaptions, type CocoMetric } from '../metrics/coco/evaluate.ts';
@@ -63,18 +73,24 @@ async function captionsBy(db: Db, datasetId: string, source: 'original' | 'fused
       return out;
     }
   }
-  for (const r of await datasetCaptions(db, { datasetId, source, ...filter })) (out.get(r.imageId) ?? out.set(r.imageId, []).get(r.imageId)!).push(r.text);
+  for (const r of await datasetCaptions(db, { datasetId, source, ...filter }))
+    (out.get(r.imageId) ?? out.set(r.imageId, []).get(r.imageId)!).push(r.text);
   return out;
 }
 
-function statsRows(runId: string, source: string, stats: CaptionStats & { groundingRate?: number; contribution?: Record<string, number> }): MetricInput[] {
+function statsRows(
+  runId: string,
+  source: string,
+  stats: CaptionStats & { groundingRate?: number; contribution?: Record<string, number> },
+): MetricInput[] {
   const rows: MetricInput[] = [
     { runId, split: SPLIT, captionSource: source, name: 'mean words', value: stats.meanWords },
     { runId, split: SPLIT, captionSource: source, name: 'distinct nouns', value: stats.meanNouns },
     { runId, split: SPLIT, captionSource: source, name: 'distinct attributes', value: stats.meanAttributes },
     { runId, split: SPLIT, captionSource: source, name: 'OCR tokens', value: stats.meanOcrTokens },
   ];
-  if (stats.groundingRate !== undefined) rows.push({ runId, split: SPLIT, captionSource: source, name: 'grounding rate', value: stats.groundingRate });
+  if (stats.groundingRate !== undefined)
+    rows.push({ runId, split: SPLIT, captionSource: source, name: 'grounding rate', value: stats.groundingRate });
   for (const [expert, share] of Object.entries(stats.contribution ?? {})) {
     rows.push({ runId, split: SPLIT, captionSource: source, name: `${expert} contributed`, value: share });
   }
@@ -95,7 +111,8 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
     ]);
     // Every fuse variant (ablation) stored for the dataset, so the ablation table compares them side by side.
     const fuseVariants = new Map<string, FuseOutput[]>();
-    for (const r of allFuse) if (r.output) (fuseVariants.get(r.imageId) ?? fuseVariants.set(r.imageId, []).get(r.imageId)!).push(r.output as FuseOutput);
+    for (const r of allFuse)
+      if (r.output) (fuseVariants.get(r.imageId) ?? fuseVariants.set(r.imageId, []).get(r.imageId)!).push(r.output as FuseOutput);
     return { imageRows, originals, fused, generated, detect, attributes, ocr, fuseVariants };
   }
 
@@ -110,7 +127,13 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       .filter((m) => ['original', 'fused', 'generated'].includes(m.captionSource))
       .map((m) => ({ name: m.name, split: m.split, captionSource: m.captionSource as MetricRow['captionSource'], value: m.value }));
     if (!config.benchmark.clipModel) {
-      metrics.push({ name: 'CLIPScore', split: SPLIT, captionSource: 'fused', value: null, note: 'no CLIP model configured (benchmark.clipModel)' });
+      metrics.push({
+        name: 'CLIPScore',
+        split: SPLIT,
+        captionSource: 'fused',
+        value: null,
+        note: 'no CLIP model configured (benchmark.clipModel)',
+      });
     }
     const items = enrichmentItems(data);
     const stats = items.length ? enrichmentStats(items) : null;
@@ -120,7 +143,11 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       width: img.width ?? 0,
       height: img.height ?? 0,
       detect: data.detect.get(img.id),
-      captions: { original: data.originals.get(img.id) ?? [], fused: data.fused.get(img.id)?.[0], generated: data.generated.get(img.id)?.[0] },
+      captions: {
+        original: data.originals.get(img.id) ?? [],
+        fused: data.fused.get(img.id)?.[0],
+        generated: data.generated.get(img.id)?.[0],
+      },
     }));
     return {
       run: {
@@ -166,17 +193,36 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
     return file;
   }
 
-  async function retrieval(input: BenchmarkInput, captions: Map<string, string[]>, label: string, root: string, paths: Map<string, string>) {
+  async function retrieval(
+    input: BenchmarkInput,
+    captions: Map<string, string[]>,
+    label: string,
+    root: string,
+    paths: Map<string, string>,
+  ) {
     const runDir = join(stateDir, 'artifacts', 'runs', input.runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
     mkdirSync(runDir, { recursive: true });
     const manifest = join(runDir, `retrieval-${label}.jsonl`);
     const lines: string[] = [];
-    for (const [imageId, texts] of captions) for (const text of texts) lines.push(JSON.stringify({ image_id: imageId, path: resolve(root, paths.get(imageId)!), caption: text }));
+    for (const [imageId, texts] of captions)
+      for (const text of texts) lines.push(JSON.stringify({ image_id: imageId, path: resolve(root, paths.get(imageId)!), caption: text }));
     writeFileSync(manifest, lines.join('\n') + '\n');
     const out = join(runDir, `retrieval-${label}.json`);
     await runTrainer({
       python: pythonOf(input.config),
-      args: ['-m', 'fusecap_trainer', 'score', '--checkpoint', input.checkpoint!.path, '--manifest', manifest, '--out', out, '--k', String(input.config.benchmark.retrievalK)],
+      args: [
+        '-m',
+        'fusecap_trainer',
+        'score',
+        '--checkpoint',
+        input.checkpoint!.path,
+        '--manifest',
+        manifest,
+        '--out',
+        out,
+        '--k',
+        String(input.config.benchmark.retrievalK),
+      ],
       cwd: REPO_ROOT,
       signal: Context.current().cancellationSignal,
     });
@@ -187,89 +233,123 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
     writeRunReport,
 
     async benchmarkRun(raw: BenchmarkInput): Promise<BenchmarkResult> {
-      const input = { ...raw, config: configSchema.parse(raw.config) };
-      const { runId, datasetId, config } = input;
-      const context = Context.current();
-      const notes: string[] = [];
-      const rows: MetricInput[] = [];
-      const data = await collect(datasetId, config);
-      context.heartbeat('collected');
-
-      const items = enrichmentItems(data);
-      if (items.length > 0) {
-        const stats = enrichmentStats(items);
-        rows.push(...statsRows(runId, 'original', stats.original));
-        if (stats.fused) rows.push(...statsRows(runId, 'fused', stats.fused));
-        for (const a of stats.ablations) rows.push(...statsRows(runId, `ablation:${a.label}`, a));
+      // METEOR (java) and retrieval scoring (python) run in child processes: the event loop stays free to beat.
+      const ticker = setInterval(() => Context.current().heartbeat('benchmarking'), 10_000);
+      try {
+        return await benchmark(raw);
+      } finally {
+        clearInterval(ticker);
       }
-
-      // COCO caption metrics against the original captions as references.
-      const metricsWanted = config.benchmark.cocoMetrics as CocoMetric[];
-      for (const [source, produced] of [['fused', data.fused], ['generated', data.generated]] as const) {
-        const candidates: Record<string, string> = {};
-        const references: Record<string, string[]> = {};
-        for (const [imageId, texts] of produced) {
-          const refs = data.originals.get(imageId);
-          if (refs?.length && texts[0]) {
-            candidates[imageId] = texts[0];
-            references[imageId] = refs;
-          }
-        }
-        if (Object.keys(candidates).length === 0) continue;
-        let result;
-        try {
-          result = await evaluateCaptions({ references, candidates, metrics: metricsWanted });
-        } catch (error) {
-          // METEOR needs java and the toolkit's jar; without them the other metrics still count.
-          notes.push(`METEOR skipped for ${source}: ${(error as Error).message}`);
-          result = await evaluateCaptions({ references, candidates, metrics: metricsWanted.filter((m) => m !== 'METEOR') });
-        }
-        for (const [name, value] of Object.entries(result.corpus)) if (value !== undefined) rows.push({ runId, split: SPLIT, captionSource: source, name, value });
-        context.heartbeat(`coco ${source}`);
-      }
-
-      // CLIPScore only with a real CLIP model; otherwise the report says it is unavailable.
-      if (config.benchmark.clipModel) {
-        const dataset = await getDataset(db, { id: datasetId });
-        for (const [source, produced] of [['original', data.originals], ['fused', data.fused], ['generated', data.generated]] as const) {
-          const clipItems: ClipScoreItem[] = data.imageRows
-            .filter((img) => produced.get(img.id)?.[0])
-            .map((img) => ({ imageId: img.id, imagePath: resolve(dataset!.root, img.path), candidate: produced.get(img.id)![0], references: source === 'original' ? undefined : data.originals.get(img.id) }));
-          if (clipItems.length === 0) continue;
-          const score = await computeClipScore({ model: config.benchmark.clipModel, items: clipItems });
-          if (score.status === 'ok') {
-            rows.push({ runId, split: SPLIT, captionSource: source, name: 'CLIPScore', value: 100 * score.clipScore, model: score.model });
-            if (score.refClipScore !== null) rows.push({ runId, split: SPLIT, captionSource: source, name: 'RefCLIPScore', value: 100 * score.refClipScore, model: score.model });
-          }
-        }
-      } else {
-        notes.push('CLIPScore not computed: no CLIP model configured (benchmark.clipModel)');
-      }
-
-      // Retrieval with the trained captioner's encoders: original vs fused captions as the text side.
-      if (input.checkpoint) {
-        const dataset = await getDataset(db, { id: datasetId });
-        const paths = new Map(data.imageRows.map((i) => [i.id, i.path]));
-        for (const [source, captions] of [['original', data.originals], ['fused', data.fused]] as const) {
-          if (captions.size < 2) continue;
-          const r = await retrieval(input, captions, source, dataset!.root, paths);
-          const model = `fusecap-blip/${input.checkpoint.id}`;
-          rows.push(
-            { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@1', value: r.imageToText.R1 },
-            { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@5', value: r.imageToText.R5 },
-            { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@10', value: r.imageToText.R10 },
-            { runId, split: SPLIT, captionSource: source, model, name: 't2i R@1', value: r.textToImage.R1 },
-            { runId, split: SPLIT, captionSource: source, model, name: 't2i R@5', value: r.textToImage.R5 },
-            { runId, split: SPLIT, captionSource: source, model, name: 't2i R@10', value: r.textToImage.R10 },
-          );
-          context.heartbeat(`retrieval ${source}`);
-        }
-      } else {
-        notes.push('retrieval not computed: the run trained no captioner (pipeline.train)');
-      }
-
-      await upsertMetrics(db, { rows });
-      return { metrics: rows.length, notes };
     },
   };
+
+  async function benchmark(raw: BenchmarkInput): Promise<BenchmarkResult> {
+    const input = { ...raw, config: configSchema.parse(raw.config) };
+    const { runId, datasetId, config } = input;
+    const context = Context.current();
+    const notes: string[] = [];
+    const rows: MetricInput[] = [];
+    const data = await collect(datasetId, config);
+    context.heartbeat('collected');
+
+    const items = enrichmentItems(data);
+    if (items.length > 0) {
+      const stats = enrichmentStats(items);
+      rows.push(...statsRows(runId, 'original', stats.original));
+      if (stats.fused) rows.push(...statsRows(runId, 'fused', stats.fused));
+      for (const a of stats.ablations) rows.push(...statsRows(runId, `ablation:${a.label}`, a));
+    }
+
+    // COCO caption metrics against the original captions as references.
+    const metricsWanted = config.benchmark.cocoMetrics as CocoMetric[];
+    for (const [source, produced] of [
+      ['fused', data.fused],
+      ['generated', data.generated],
+    ] as const) {
+      const candidates: Record<string, string> = {};
+      const references: Record<string, string[]> = {};
+      for (const [imageId, texts] of produced) {
+        const refs = data.originals.get(imageId);
+        if (refs?.length && texts[0]) {
+          candidates[imageId] = texts[0];
+          references[imageId] = refs;
+        }
+      }
+      if (Object.keys(candidates).length === 0) continue;
+      let result;
+      try {
+        result = await evaluateCaptions({ references, candidates, metrics: metricsWanted });
+      } catch (error) {
+        // METEOR needs java and the toolkit's jar; without them the other metrics still count.
+        notes.push(`METEOR skipped for ${source}: ${(error as Error).message}`);
+        result = await evaluateCaptions({ references, candidates, metrics: metricsWanted.filter((m) => m !== 'METEOR') });
+      }
+      for (const [name, value] of Object.entries(result.corpus))
+        if (value !== undefined) rows.push({ runId, split: SPLIT, captionSource: source, name, value });
+      context.heartbeat(`coco ${source}`);
+    }
+
+    // CLIPScore only with a real CLIP model; otherwise the report says it is unavailable.
+    if (config.benchmark.clipModel) {
+      const dataset = await getDataset(db, { id: datasetId });
+      for (const [source, produced] of [
+        ['original', data.originals],
+        ['fused', data.fused],
+        ['generated', data.generated],
+      ] as const) {
+        const clipItems: ClipScoreItem[] = data.imageRows
+          .filter((img) => produced.get(img.id)?.[0])
+          .map((img) => ({
+            imageId: img.id,
+            imagePath: resolve(dataset!.root, img.path),
+            candidate: produced.get(img.id)![0],
+            references: source === 'original' ? undefined : data.originals.get(img.id),
+          }));
+        if (clipItems.length === 0) continue;
+        const score = await computeClipScore({ model: config.benchmark.clipModel, items: clipItems });
+        if (score.status === 'ok') {
+          rows.push({ runId, split: SPLIT, captionSource: source, name: 'CLIPScore', value: 100 * score.clipScore, model: score.model });
+          if (score.refClipScore !== null)
+            rows.push({
+              runId,
+              split: SPLIT,
+              captionSource: source,
+              name: 'RefCLIPScore',
+              value: 100 * score.refClipScore,
+              model: score.model,
+            });
+        }
+      }
+    } else {
+      notes.push('CLIPScore not computed: no CLIP model configured (benchmark.clipModel)');
+    }
+
+    // Retrieval with the trained captioner's encoders: original vs fused captions as the text side.
+    if (input.checkpoint) {
+      const dataset = await getDataset(db, { id: datasetId });
+      const paths = new Map(data.imageRows.map((i) => [i.id, i.path]));
+      for (const [source, captions] of [
+        ['original', data.originals],
+        ['fused', data.fused],
+      ] as const) {
+        if (captions.size < 2) continue;
+        const r = await retrieval(input, captions, source, dataset!.root, paths);
+        const model = `fusecap-blip/${input.checkpoint.id}`;
+        rows.push(
+          { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@1', value: r.imageToText.R1 },
+          { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@5', value: r.imageToText.R5 },
+          { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@10', value: r.imageToText.R10 },
+          { runId, split: SPLIT, captionSource: source, model, name: 't2i R@1', value: r.textToImage.R1 },
+          { runId, split: SPLIT, captionSource: source, model, name: 't2i R@5', value: r.textToImage.R5 },
+          { runId, split: SPLIT, captionSource: source, model, name: 't2i R@10', value: r.textToImage.R10 },
+        );
+        context.heartbeat(`retrieval ${source}`);
+      }
+    } else {
+      notes.push('retrieval not computed: the run trained no captioner (pipeline.train)');
+    }
+
+    await upsertMetrics(db, { rows });
+    return { metrics: rows.length, notes };
+  }
 }

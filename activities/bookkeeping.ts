@@ -27,7 +27,8 @@ export function createBookkeepingActivities(db: Db) {
       try {
         parsed = configSchema.parse(config ?? {});
       } catch (error) {
-        const detail = error instanceof ZodError ? error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : String(error);
+        const detail =
+          error instanceof ZodError ? error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ') : String(error);
         throw ApplicationFailure.nonRetryable(`invalid config: ${detail}`, 'InvalidConfig');
       }
       if (!(await getDataset(db, { id: datasetId }))) {

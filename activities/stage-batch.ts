@@ -129,95 +129,103 @@ export function createStageBatchActivity(db: Db) {
     }
     if (transient.length > 0) {
       // Finished images are stored; the retry re-runs only these.
-      throw ApplicationFailure.retryable(`${transient.length} image(s) hit transient errors: ${transient.slice(0, 3).join('; ')}`, 'TransientStageError');
+      throw ApplicationFailure.retryable(
+        `${transient.length} image(s) hit transient errors: ${transient.slice(0, 3).join('; ')}`,
+        'TransientStageError',
+      );
     }
     return result;
 
     async function runImages(): Promise<void> {
-    const record = async (imageId: string, output: unknown, error: { code: string; message: string } | null, durationMs: number) => {
-      await upsertStageResults(db, {
-        rows: [
-          {
-            imageId,
-            stage: key.stage,
-            modelId: key.modelId,
-            modelVersion: key.modelVersion,
-            paramsHash: key.paramsHash,
-            params: key.params,
-            output: output ?? null,
-            errorCode: error?.code ?? null,
-            error: error?.message ?? null,
-            runId: input.runId,
-            durationMs: Math.round(durationMs),
-          },
-        ],
-      });
-      if (error) {
-        result.failed++;
-        result.errorsByCode[error.code] = (result.errorsByCode[error.code] ?? 0) + 1;
-      } else result.processed++;
-    };
-
-    for (const [index, imageId] of todo.entries()) {
-      done = index;
-      context.heartbeat({ stage: input.stage, done: index, of: todo.length });
-      if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
-      const row = byId.get(imageId)!;
-      const missingUpstream = upstream.missing.get(imageId);
-      if (missingUpstream) {
-        await record(imageId, null, { code: 'upstream_failed', message: missingUpstream }, 0);
-        continue;
-      }
-      const image: StageImage = {
-        id: row.id,
-        datasetId: row.datasetId,
-        path: resolve(dataset.root, row.path),
-        sha256: row.sha256,
-        width: row.width ?? 0,
-        height: row.height ?? 0,
-        format: row.format,
+      const record = async (imageId: string, output: unknown, error: { code: string; message: string } | null, durationMs: number) => {
+        await upsertStageResults(db, {
+          rows: [
+            {
+              imageId,
+              stage: key.stage,
+              modelId: key.modelId,
+              modelVersion: key.modelVersion,
+              paramsHash: key.paramsHash,
+              params: key.params,
+              output: output ?? null,
+              errorCode: error?.code ?? null,
+              error: error?.message ?? null,
+              runId: input.runId,
+              durationMs: Math.round(durationMs),
+            },
+          ],
+        });
+        if (error) {
+          result.failed++;
+          result.errorsByCode[error.code] = (result.errorsByCode[error.code] ?? 0) + 1;
+        } else result.processed++;
       };
-      const started = performance.now();
-      try {
-        const output = await impl.run(
-          { image, upstream: upstream.outputs.get(imageId) ?? {}, captions: captions.get(imageId) ?? [], signal: context.cancellationSignal },
-          config,
-        );
-        const elapsed = performance.now() - started;
-        result.workMs += elapsed;
-        await record(imageId, output, null, elapsed);
-        const facts = impl.imageFacts?.(output);
-        if (facts) await setProbedSize(db, { id: imageId, ...facts });
-        const text = impl.captionOf?.(output);
-        if (text) {
-          await upsertProducedCaptions(db, {
-            rows: [
-              {
-                imageId,
-                source: impl.captionSource ?? (impl.name === 'fuse' ? 'fused' : 'generated'),
-                text,
-                modelId: key.modelId,
-                modelVersion: key.modelVersion,
-                paramsHash: key.paramsHash,
-                runId: input.runId,
-              },
-            ],
-          });
-        }
-      } catch (error) {
-        const elapsed = performance.now() - started;
-        result.workMs += elapsed;
-        if (error instanceof TransientStageError) {
-          transient.push(`${imageId}: ${error.message}`);
+
+      for (const [index, imageId] of todo.entries()) {
+        done = index;
+        context.heartbeat({ stage: input.stage, done: index, of: todo.length });
+        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+        const row = byId.get(imageId)!;
+        const missingUpstream = upstream.missing.get(imageId);
+        if (missingUpstream) {
+          await record(imageId, null, { code: 'upstream_failed', message: missingUpstream }, 0);
           continue;
         }
-        if (context.cancellationSignal.aborted) throw error;
-        // Anything else is this image's problem (bad input, or an expert that cannot handle it): record it
-        // with a stable code and go on with the batch.
-        const code = error instanceof StageInputError ? error.code : 'stage_error';
-        await record(imageId, null, { code, message: (error as Error).message ?? String(error) }, elapsed);
+        const image: StageImage = {
+          id: row.id,
+          datasetId: row.datasetId,
+          path: resolve(dataset.root, row.path),
+          sha256: row.sha256,
+          width: row.width ?? 0,
+          height: row.height ?? 0,
+          format: row.format,
+        };
+        const started = performance.now();
+        try {
+          const output = await impl.run(
+            {
+              image,
+              upstream: upstream.outputs.get(imageId) ?? {},
+              captions: captions.get(imageId) ?? [],
+              signal: context.cancellationSignal,
+            },
+            config,
+          );
+          const elapsed = performance.now() - started;
+          result.workMs += elapsed;
+          await record(imageId, output, null, elapsed);
+          const facts = impl.imageFacts?.(output);
+          if (facts) await setProbedSize(db, { id: imageId, ...facts });
+          const text = impl.captionOf?.(output);
+          if (text) {
+            await upsertProducedCaptions(db, {
+              rows: [
+                {
+                  imageId,
+                  source: impl.captionSource ?? (impl.name === 'fuse' ? 'fused' : 'generated'),
+                  text,
+                  modelId: key.modelId,
+                  modelVersion: key.modelVersion,
+                  paramsHash: key.paramsHash,
+                  runId: input.runId,
+                },
+              ],
+            });
+          }
+        } catch (error) {
+          const elapsed = performance.now() - started;
+          result.workMs += elapsed;
+          if (error instanceof TransientStageError) {
+            transient.push(`${imageId}: ${error.message}`);
+            continue;
+          }
+          if (context.cancellationSignal.aborted) throw error;
+          // Anything else is this image's problem (bad input, or an expert that cannot handle it): record it
+          // with a stable code and go on with the batch.
+          const code = error instanceof StageInputError ? error.code : 'stage_error';
+          await record(imageId, null, { code, message: (error as Error).message ?? String(error) }, elapsed);
+        }
       }
-    }
     }
   }
 }

@@ -7,11 +7,29 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
-import { copyFileSync, existsSync, linkSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  linkSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { isAbsolute, join, resolve } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
-import { datasetCaptions, getDataset, listCheckpoints, markCheckpointsPruned, setCheckpointExport, upsertCheckpoint } from '../db/queries/index.ts';
+import {
+  datasetCaptions,
+  getDataset,
+  listCheckpoints,
+  markCheckpointsPruned,
+  setCheckpointExport,
+  upsertCheckpoint,
+} from '../db/queries/index.ts';
 import { runTrainer, trainerArgs, TrainerProcessError, type TrainerEvent } from '../captioner/train-process.ts';
 import { stageImplementation } from '../stages/implementations.ts';
 import { stageKeyOf } from './stage-batch.ts';
@@ -134,23 +152,24 @@ export function createTrainActivities(db: Db, stateDir: string) {
       // A retry after the last checkpoint was recorded (e.g. the export failed) has nothing left to train.
       const trainingDone = (previous?.step ?? 0) >= train.steps;
       try {
-        if (!trainingDone) final = await runTrainer({
-          python: pythonOf(input.config),
-          args,
-          cwd: REPO_ROOT,
-          signal: context.cancellationSignal,
-          onEvent: (event) => {
-            if (event.event === 'step') {
-              lastStep = event.step as number;
-              firstStep ??= lastStep;
-              lastLoss = event.loss as number;
-              context.heartbeat({ step: lastStep, loss: lastLoss });
-            } else if (event.event === 'checkpoint') {
-              const cp = event as Extract<TrainerEvent, { event: 'checkpoint' }>;
-              pending = pending.then(() => recordCheckpoint(input.runId, cp, train.keepLast));
-            }
-          },
-        });
+        if (!trainingDone)
+          final = await runTrainer({
+            python: pythonOf(input.config),
+            args,
+            cwd: REPO_ROOT,
+            signal: context.cancellationSignal,
+            onEvent: (event) => {
+              if (event.event === 'step') {
+                lastStep = event.step as number;
+                firstStep ??= lastStep;
+                lastLoss = event.loss as number;
+                context.heartbeat({ step: lastStep, loss: lastLoss });
+              } else if (event.event === 'checkpoint') {
+                const cp = event as Extract<TrainerEvent, { event: 'checkpoint' }>;
+                pending = pending.then(() => recordCheckpoint(input.runId, cp, train.keepLast));
+              }
+            },
+          });
         await pending;
       } catch (error) {
         await pending.catch(() => undefined);
@@ -161,7 +180,8 @@ export function createTrainActivities(db: Db, stateDir: string) {
       } finally {
         clearInterval(ticker);
       }
-      if (final.event !== 'done') throw new Error(`trainer stopped at step ${lastStep} (${final.event}); the retry resumes from the last checkpoint`);
+      if (final.event !== 'done')
+        throw new Error(`trainer stopped at step ${lastStep} (${final.event}); the retry resumes from the last checkpoint`);
       const checkpoints = await listCheckpoints(db, { runId: input.runId });
       const last = checkpoints.at(-1);
       if (!last) throw new Error('trainer finished without a checkpoint');

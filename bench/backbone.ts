@@ -34,7 +34,13 @@ const manifest = await writeGeneratedDataset(join(work, 'data'), imagesWanted, {
 const server = await ensureTemporalServer(join(process.cwd(), '.fusecap', 'bench-services'), { headless: true });
 const database = await openDatabase({ pgliteDir: join(work, 'pglite') });
 const prefix = `bench-${Date.now().toString(36)}`;
-const workers = await createWorkerSet({ db: database.db, stateDir: work, address: server.address, prefix, queues: ['io', 'vision', 'llm', 'gpu'] });
+const workers = await createWorkerSet({
+  db: database.db,
+  stateDir: work,
+  address: server.address,
+  prefix,
+  queues: ['io', 'vision', 'llm', 'gpu'],
+});
 void workers.run();
 const client = new Client({ connection: await Connection.connect({ address: server.address }) });
 

@@ -40,8 +40,27 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 function pytorch(beams: number, impl: 'own' | 'hf'): { seconds: number; tokens: number[][] } {
   const out = execFileSync(
     PYTHON,
-    ['-m', 'fusecap_trainer', 'generate', '--checkpoint', checkpoint, '--images', ...SAMPLE_IMAGES, '--beams', String(beams), '--max-length', '60',
-      '--batch-size', String(batch), '--impl', impl, '--threads', String(threads), '--repeat', String(repeat + 1)],
+    [
+      '-m',
+      'fusecap_trainer',
+      'generate',
+      '--checkpoint',
+      checkpoint,
+      '--images',
+      ...SAMPLE_IMAGES,
+      '--beams',
+      String(beams),
+      '--max-length',
+      '60',
+      '--batch-size',
+      String(batch),
+      '--impl',
+      impl,
+      '--threads',
+      String(threads),
+      '--repeat',
+      String(repeat + 1),
+    ],
     { env: { ...process.env, PYTHONPATH: TRAINER_PACKAGE_ROOT, OMP_NUM_THREADS: String(threads) }, encoding: 'utf8', maxBuffer: 64 << 20 },
   );
   const result = JSON.parse(out.trim().split('\n').at(-1)!) as { runs_seconds: number[]; tokens: number[][] };
@@ -86,7 +105,9 @@ for (const beams of [1, 3]) {
     tokens_equal_torch_own: JSON.stringify(tokens) === JSON.stringify(own.tokens),
     tokens_equal_torch_hf: JSON.stringify(tokens) === JSON.stringify(hf.tokens),
   };
-  console.log(`${name}: node ${row.node_captions_per_s}/s, torch(own) ${row.torch_own_captions_per_s}/s, torch(hf generate) ${row.torch_hf_generate_captions_per_s}/s → ${row.speedup_vs_torch_own}× / ${row.speedup_vs_torch_hf_generate}×`);
+  console.log(
+    `${name}: node ${row.node_captions_per_s}/s, torch(own) ${row.torch_own_captions_per_s}/s, torch(hf generate) ${row.torch_hf_generate_captions_per_s}/s → ${row.speedup_vs_torch_own}× / ${row.speedup_vs_torch_hf_generate}×`,
+  );
   figures[name] = row;
 }
 await captioner.dispose();

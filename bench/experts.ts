@@ -322,11 +322,15 @@ async function main(): Promise<void> {
 
     console.log('image lines read by ocr:', JSON.stringify(Object.fromEntries(lines)));
     const show = (name: string, values: number[], note: string): void => {
-      console.log(values.length ? `${name} p50 ${round(median(values))} ms, p95 ${round(percentile(values, 95))} ms` : `${name} skipped: ${note}`);
+      console.log(
+        values.length ? `${name} p50 ${round(median(values))} ms, p95 ${round(percentile(values, 95))} ms` : `${name} skipped: ${note}`,
+      );
     };
     show('detect    ', ms.detect, detect.note);
     show('attributes', ms.attributes, attributes.note);
-    console.log(`ocr        p50 ${summary.experts.ocr.all.p50} ms, p95 ${summary.experts.ocr.all.p95} ms (text images ≤10 lines: p50 ${summary.experts.ocr.textImagesUpTo10Lines.p50} ms)`);
+    console.log(
+      `ocr        p50 ${summary.experts.ocr.all.p50} ms, p95 ${summary.experts.ocr.all.p95} ms (text images ≤10 lines: p50 ${summary.experts.ocr.textImagesUpTo10Lines.p50} ms)`,
+    );
     console.log(
       `together   ${round(seq, 2)} img/s one lane, ${round(pipe, 2)} img/s two lanes (×${round(pipe / seq, 2)}; ` +
         `lanes ${round(visionLaneMs)} ms detect+attributes vs ${round(ocrLaneMs)} ms ocr per image bound the gain to ×${round(laneBound, 2)}; ` +
@@ -334,7 +338,9 @@ async function main(): Promise<void> {
         `${round(coresBefore, 2)}/${round(coresAfter, 2)} cores available before/after (2-thread spin test), load average ${round(os.loadavg()[0], 2)})`,
     );
     console.log(`rss max    ${summary.memory.rssMaxMB} MB`);
-    console.log(`rapidocr   ours ${round(ourOcrRate, 2)} img/s; ratio like-for-like ${ratio(rapidMatched)}, vs its defaults ${ratio(rapidDefault)}`);
+    console.log(
+      `rapidocr   ours ${round(ourOcrRate, 2)} img/s; ratio like-for-like ${ratio(rapidMatched)}, vs its defaults ${ratio(rapidDefault)}`,
+    );
     console.log(JSON.stringify(summary));
   } finally {
     clearInterval(timer);

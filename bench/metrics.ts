@@ -18,7 +18,11 @@ import { PROJECT_ROOT, venvPython } from '../metrics/coco/toolkit-paths.ts';
 import { makeEvalFixture } from '../scripts/make-eval-fixture.ts';
 
 const { values } = parseArgs({
-  options: { images: { type: 'string', default: '5000' }, 'no-meteor': { type: 'boolean', default: false }, seed: { type: 'string', default: '7' } },
+  options: {
+    images: { type: 'string', default: '5000' },
+    'no-meteor': { type: 'boolean', default: false },
+    seed: { type: 'string', default: '7' },
+  },
 });
 const images = Number(values.images);
 const withMeteor = !values['no-meteor'];
@@ -94,5 +98,7 @@ const result = {
   maxAbsDiff,
   note: 'METEOR runs the same meteor-1.5.jar on both sides; CIDEr-D is compared with pycocoevalcap Cider (key "CIDEr"), which computes CIDEr-D',
 };
-console.log(`TS metrics: ${oursFastMs.toFixed(0)} ms; pycocoevalcap: ${pyFastMs.toFixed(0)} ms; ×${result.speedupTokenizeBleuRougeCider.toFixed(1)}`);
+console.log(
+  `TS metrics: ${oursFastMs.toFixed(0)} ms; pycocoevalcap: ${pyFastMs.toFixed(0)} ms; ×${result.speedupTokenizeBleuRougeCider.toFixed(1)}`,
+);
 console.log(JSON.stringify(result));

@@ -38,7 +38,11 @@ export async function greedy(next: NextLogits, nImages: number, o: DecodeOptions
   for (let step = 0; step < o.maxNew && live.length > 0; step++) {
     const prev = previous;
     const parents = prev ? live.map((img) => prev.indexOf(img)) : null;
-    const { data, vocab } = await next(live.map((i) => seqs[i]), live, parents);
+    const { data, vocab } = await next(
+      live.map((i) => seqs[i]),
+      live,
+      parents,
+    );
     previous = live;
     const still: number[] = [];
     live.forEach((img, r) => {

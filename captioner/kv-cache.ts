@@ -79,7 +79,8 @@ export async function cachedNextLogits(
     }
     const out = await stepSession.run(feeds);
     const presents: Tensors = [];
-    for (let i = 0; i < layers; i++) presents.push(out[`present_key_${i}`].data as Float32Array, out[`present_value_${i}`].data as Float32Array);
+    for (let i = 0; i < layers; i++)
+      presents.push(out[`present_key_${i}`].data as Float32Array, out[`present_value_${i}`].data as Float32Array);
     past = { tensors: presents, rows: r, length: pastLength + newTokens };
     return { data: out.logits.data as Float32Array, vocab: out.logits.dims[1] as number };
   };

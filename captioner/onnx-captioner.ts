@@ -99,7 +99,8 @@ export async function readExportMeta(exportDir: string): Promise<ExportMeta> {
         : `caption export ${dir}: export.json is unreadable: ${(error as Error).message}`,
     );
   }
-  if (meta.format !== 1) throw new CaptionerModelError(`caption export ${dir}: export format ${meta.format} is not supported (supported: 1)`);
+  if (meta.format !== 1)
+    throw new CaptionerModelError(`caption export ${dir}: export format ${meta.format} is not supported (supported: 1)`);
   for (const file of Object.values(meta.files)) {
     await access(path.join(dir, file)).catch(() => {
       throw new CaptionerModelError(`caption export ${dir} is incomplete: ${file} is missing`);
@@ -168,12 +169,17 @@ export async function createOnnxCaptioner(options: OnnxCaptionerOptions): Promis
     const prompt = [meta.special_tokens.bos, ...tokenizer.encode(o.prompt)];
     const maxNew = Math.min(o.maxLength, meta.max_positions - prompt.length);
     const decodeOptions = { prompt, eos: meta.special_tokens.sep, maxNew };
-    const tokens = o.beams === 1 ? await greedy(next, count, decodeOptions) : await beamSearch(next, count, { ...decodeOptions, beams: o.beams });
+    const tokens =
+      o.beams === 1 ? await greedy(next, count, decodeOptions) : await beamSearch(next, count, { ...decodeOptions, beams: o.beams });
     return tokens.map((t) => ({ tokens: t, caption: tokenizer.decode(t) }));
   };
 
   const resolve = (options: CaptionOptions): Required<CaptionOptions> => {
-    const o: Required<CaptionOptions> = { beams: options.beams ?? 3, maxLength: options.maxLength ?? 60, prompt: options.prompt ?? 'a picture of ' };
+    const o: Required<CaptionOptions> = {
+      beams: options.beams ?? 3,
+      maxLength: options.maxLength ?? 60,
+      prompt: options.prompt ?? 'a picture of ',
+    };
     if (!Number.isInteger(o.beams) || o.beams < 1) throw new RangeError(`beams must be an integer ≥ 1, got ${o.beams}`);
     if (!Number.isInteger(o.maxLength) || o.maxLength < 1) throw new RangeError(`maxLength must be an integer ≥ 1, got ${o.maxLength}`);
     return o;

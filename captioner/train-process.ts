@@ -10,9 +10,26 @@ import { createInterface } from 'node:readline';
 /** Events the trainer emits (trainer/fusecap_trainer/events.py); every event also carries `time`. */
 export type TrainerEvent =
   | ({ event: 'start'; step: number; resumed_from: string | null; device: string } & Record<string, unknown>)
-  | { event: 'step'; step: number; epoch: number; loss: number; loss_lm: number; loss_itc?: number; loss_itm?: number; lr: number; samples_per_s: number; time: number }
+  | {
+      event: 'step';
+      step: number;
+      epoch: number;
+      loss: number;
+      loss_lm: number;
+      loss_itc?: number;
+      loss_itm?: number;
+      lr: number;
+      samples_per_s: number;
+      time: number;
+    }
   | { event: 'checkpoint'; step: number; epoch: number; path: string; sha256: string; metrics: Record<string, number>; time: number }
-  | { event: 'skipped'; total: number; reasons: Record<string, number>; examples: { line: number; reason: string; detail: string }[]; time: number }
+  | {
+      event: 'skipped';
+      total: number;
+      reasons: Record<string, number>;
+      examples: { line: number; reason: string; detail: string }[];
+      time: number;
+    }
   | { event: 'done'; step: number; steps: number; checkpoint: CheckpointInfo | null; time: number }
   | { event: 'stopped'; step: number; signal: string; checkpoint: CheckpointInfo | null; time: number }
   | { event: 'error'; message: string; kind: 'usage' | 'internal'; time: number }
@@ -163,10 +180,35 @@ export interface TrainSettings {
  * Arguments for runTrainer from the config's `train` section: `python -m fusecap_trainer train …`.
  * `resumeFrom` is the latest checkpoint folder of the run, when there is one.
  */
-export function trainerArgs(train: TrainSettings, paths: { manifest: string; out: string; resumeFrom?: string; prompt?: string }): string[] {
-  const args = ['-m', 'fusecap_trainer', 'train', '--manifest', paths.manifest, '--out', paths.out, '--preset', train.preset, '--mode', train.mode,
-    '--steps', String(train.steps), '--batch-size', String(train.batchSize), '--lr', String(train.learningRate),
-    '--checkpoint-every', String(train.checkpointEvery), '--keep-last', String(train.keepLast), '--seed', String(train.seed)];
+export function trainerArgs(
+  train: TrainSettings,
+  paths: { manifest: string; out: string; resumeFrom?: string; prompt?: string },
+): string[] {
+  const args = [
+    '-m',
+    'fusecap_trainer',
+    'train',
+    '--manifest',
+    paths.manifest,
+    '--out',
+    paths.out,
+    '--preset',
+    train.preset,
+    '--mode',
+    train.mode,
+    '--steps',
+    String(train.steps),
+    '--batch-size',
+    String(train.batchSize),
+    '--lr',
+    String(train.learningRate),
+    '--checkpoint-every',
+    String(train.checkpointEvery),
+    '--keep-last',
+    String(train.keepLast),
+    '--seed',
+    String(train.seed),
+  ];
   if (train.pretrained) args.push('--pretrained', train.pretrained);
   if (train.labelSmoothing !== undefined) args.push('--label-smoothing', String(train.labelSmoothing));
   if (train.threads !== undefined) args.push('--threads', String(train.threads));

@@ -8,9 +8,21 @@ import { readFile } from 'node:fs/promises';
 
 interface TokenizerJson {
   added_tokens?: { id: number; content: string; special: boolean }[];
-  normalizer?: { type: string; lowercase?: boolean; strip_accents?: boolean | null; clean_text?: boolean; handle_chinese_chars?: boolean } | null;
+  normalizer?: {
+    type: string;
+    lowercase?: boolean;
+    strip_accents?: boolean | null;
+    clean_text?: boolean;
+    handle_chinese_chars?: boolean;
+  } | null;
   pre_tokenizer?: { type: string } | null;
-  model: { type: string; vocab: Record<string, number>; unk_token: string; continuing_subword_prefix?: string; max_input_chars_per_word?: number };
+  model: {
+    type: string;
+    vocab: Record<string, number>;
+    unk_token: string;
+    continuing_subword_prefix?: string;
+    max_input_chars_per_word?: number;
+  };
   decoder?: { type: string; prefix?: string; cleanup?: boolean } | null;
 }
 
@@ -27,8 +39,10 @@ export class WordPieceTokenizer {
 
   constructor(json: TokenizerJson) {
     if (json.model?.type !== 'WordPiece') throw new Error(`tokenizer.json: expected a WordPiece model, got ${json.model?.type}`);
-    if (json.normalizer && json.normalizer.type !== 'BertNormalizer') throw new Error(`tokenizer.json: unsupported normalizer ${json.normalizer.type}; supported: BertNormalizer`);
-    if (json.pre_tokenizer && json.pre_tokenizer.type !== 'BertPreTokenizer') throw new Error(`tokenizer.json: unsupported pre-tokenizer ${json.pre_tokenizer.type}; supported: BertPreTokenizer`);
+    if (json.normalizer && json.normalizer.type !== 'BertNormalizer')
+      throw new Error(`tokenizer.json: unsupported normalizer ${json.normalizer.type}; supported: BertNormalizer`);
+    if (json.pre_tokenizer && json.pre_tokenizer.type !== 'BertPreTokenizer')
+      throw new Error(`tokenizer.json: unsupported pre-tokenizer ${json.pre_tokenizer.type}; supported: BertPreTokenizer`);
     this.vocab = new Map(Object.entries(json.model.vocab));
     for (const t of json.added_tokens ?? []) this.vocab.set(t.content, t.id);
     this.idToToken = new Map([...this.vocab].map(([token, id]) => [id, token]));
@@ -117,9 +131,14 @@ function isControl(ch: string): boolean {
 
 function isChinese(code: number): boolean {
   return (
-    (code >= 0x4e00 && code <= 0x9fff) || (code >= 0x3400 && code <= 0x4dbf) || (code >= 0x20000 && code <= 0x2a6df) ||
-    (code >= 0x2a700 && code <= 0x2b73f) || (code >= 0x2b740 && code <= 0x2b81f) || (code >= 0x2b820 && code <= 0x2ceaf) ||
-    (code >= 0xf900 && code <= 0xfaff) || (code >= 0x2f800 && code <= 0x2fa1f)
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x20000 && code <= 0x2a6df) ||
+    (code >= 0x2a700 && code <= 0x2b73f) ||
+    (code >= 0x2b740 && code <= 0x2b81f) ||
+    (code >= 0x2b820 && code <= 0x2ceaf) ||
+    (code >= 0xf900 && code <= 0xfaff) ||
+    (code >= 0x2f800 && code <= 0x2fa1f)
   );
 }
 

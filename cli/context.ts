@@ -90,7 +90,8 @@ export async function startWorkers(session: Session, queues: TaskQueueKind[] = A
     queues,
   });
   const done = set.run();
-  if (record) writeFileSync(workerRecord(session.options.stateDir), JSON.stringify({ pid: process.pid, prefix: session.options.prefix, queues }));
+  if (record)
+    writeFileSync(workerRecord(session.options.stateDir), JSON.stringify({ pid: process.pid, prefix: session.options.prefix, queues }));
   let stopped = false;
   return {
     set,

@@ -117,7 +117,9 @@ export async function main(argv: string[]): Promise<number> {
           console.log(`  ${ingested.imagesAdded} new images, ${ingested.imagesKnown} already known, ${ingested.issues} issues`);
         }
         const handle = await startPipeline(session, { datasetId, config }, values.id);
-        console.log(`started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`);
+        console.log(
+          `started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`,
+        );
         if (values.detach) return 0;
         const result = await followRun(session, handle.workflowId);
         console.log(formatStatus(handle.workflowId, await pipelineStatus(session.client, handle.workflowId)));
@@ -195,7 +197,9 @@ class UsageError extends Error {}
 function printOutcome(result: PipelineResult): void {
   console.log(`run ${result.runId} completed: ${result.images} images`);
   if (result.train) {
-    console.log(`  trained ${result.train.captions}-caption captioner: step ${result.train.step}, loss ${result.train.finalLoss?.toFixed(3) ?? '-'}, export ${result.train.exportDir}`);
+    console.log(
+      `  trained ${result.train.captions}-caption captioner: step ${result.train.step}, loss ${result.train.finalLoss?.toFixed(3) ?? '-'}, export ${result.train.exportDir}`,
+    );
   }
   for (const note of result.benchmark?.notes ?? []) console.log(`  note: ${note}`);
   if (result.reportPath) console.log(`  report: ${result.reportPath}`);
@@ -209,7 +213,8 @@ function need<T>(value: T | undefined, message: string): T {
 function parseQueues(text: string | undefined): TaskQueueKind[] {
   if (!text) return ALL_QUEUES;
   const queues = text.split(',').map((q) => q.trim());
-  for (const q of queues) if (!ALL_QUEUES.includes(q as TaskQueueKind)) throw new UsageError(`unknown queue "${q}"; queues: ${ALL_QUEUES.join(', ')}`);
+  for (const q of queues)
+    if (!ALL_QUEUES.includes(q as TaskQueueKind)) throw new UsageError(`unknown queue "${q}"; queues: ${ALL_QUEUES.join(', ')}`);
   return queues as TaskQueueKind[];
 }
 

@@ -77,7 +77,12 @@ export async function ingestDataset(
       const id = imageIdFor(input.datasetId, sha256);
       const firstFile = seen.get(sha256);
       if (firstFile !== undefined) {
-        issues.push({ location: entry.location, file: entry.file, code: 'duplicate_image', message: `same content as ${firstFile}; captions merged onto it` });
+        issues.push({
+          location: entry.location,
+          file: entry.file,
+          code: 'duplicate_image',
+          message: `same content as ${firstFile}; captions merged onto it`,
+        });
       } else {
         seen.set(sha256, entry.file);
         imageRows.push({ id, datasetId: input.datasetId, sha256, path, bytes, split: entry.split ?? null });
@@ -95,13 +100,26 @@ export async function ingestDataset(
   await recordIngestIssues(db, { datasetId: input.datasetId, issues });
   const issuesByCode: Record<string, number> = {};
   for (const issue of issues) issuesByCode[issue.code] = (issuesByCode[issue.code] ?? 0) + 1;
-  return { datasetId: input.datasetId, entries: entries.length, imagesAdded, imagesKnown, captionsAdded, issues: issues.length, issuesByCode };
+  return {
+    datasetId: input.datasetId,
+    entries: entries.length,
+    imagesAdded,
+    imagesKnown,
+    captionsAdded,
+    issues: issues.length,
+    issuesByCode,
+  };
 }
 
 async function hashEntry(root: string, entry: ManifestEntry, issues: ManifestIssue[]) {
   const absolute = resolveInside(root, entry.file);
   if (!absolute) {
-    issues.push({ location: entry.location, file: entry.file, code: 'path_escapes_root', message: `"${entry.file}" points outside the dataset root ${root}` });
+    issues.push({
+      location: entry.location,
+      file: entry.file,
+      code: 'path_escapes_root',
+      message: `"${entry.file}" points outside the dataset root ${root}`,
+    });
     return null;
   }
   try {
@@ -112,7 +130,12 @@ async function hashEntry(root: string, entry: ManifestEntry, issues: ManifestIss
     }
     return { entry, sha256: await sha256File(absolute), bytes: info.size, path: relative(root, absolute) };
   } catch (error) {
-    issues.push({ location: entry.location, file: entry.file, code: 'missing_file', message: `cannot read ${entry.file}: ${(error as Error).message}` });
+    issues.push({
+      location: entry.location,
+      file: entry.file,
+      code: 'missing_file',
+      message: `cannot read ${entry.file}: ${(error as Error).message}`,
+    });
     return null;
   }
 }

@@ -21,7 +21,15 @@ export interface ManifestEntry {
 export interface ManifestIssue {
   location: string;
   file?: string;
-  code: 'bad_line' | 'invalid_utf8' | 'empty_caption' | 'missing_field' | 'path_escapes_root' | 'missing_file' | 'duplicate_image' | 'not_a_file';
+  code:
+    | 'bad_line'
+    | 'invalid_utf8'
+    | 'empty_caption'
+    | 'missing_field'
+    | 'path_escapes_root'
+    | 'missing_file'
+    | 'duplicate_image'
+    | 'not_a_file';
   message: string;
 }
 
@@ -44,7 +52,10 @@ export function detectFormat(path: string): ManifestFormat {
 
 const REPLACEMENT = '\uFFFD';
 
-export function readManifest(path: string, format: ManifestFormat = detectFormat(path)): { entries: ManifestEntry[]; issues: ManifestIssue[] } {
+export function readManifest(
+  path: string,
+  format: ManifestFormat = detectFormat(path),
+): { entries: ManifestEntry[]; issues: ManifestIssue[] } {
   let bytes: Buffer;
   try {
     if (!statSync(path).isFile()) throw new ManifestError(`manifest ${path} is not a file`);
@@ -66,7 +77,12 @@ function cleanCaptions({ entries, issues }: { entries: ManifestEntry[]; issues: 
     entry.captions.forEach((caption, i) => {
       const where = `${entry.location} caption ${i}`;
       if (typeof caption !== 'string') {
-        issues.push({ location: where, file: entry.file, code: 'bad_line', message: `caption is not a string: ${JSON.stringify(caption)}` });
+        issues.push({
+          location: where,
+          file: entry.file,
+          code: 'bad_line',
+          message: `caption is not a string: ${JSON.stringify(caption)}`,
+        });
       } else if (caption.includes(REPLACEMENT)) {
         issues.push({ location: where, file: entry.file, code: 'invalid_utf8', message: 'caption is not valid UTF-8; dropped' });
       } else if (caption.trim() === '') {
@@ -90,7 +106,11 @@ function parseJsonl(text: string, name: string) {
     try {
       value = JSON.parse(line);
     } catch (error) {
-      issues.push({ location, code: line.includes(REPLACEMENT) ? 'invalid_utf8' : 'bad_line', message: `not JSON: ${(error as Error).message}` });
+      issues.push({
+        location,
+        code: line.includes(REPLACEMENT) ? 'invalid_utf8' : 'bad_line',
+        message: `not JSON: ${(error as Error).message}`,
+      });
       return;
     }
     const record = value as { file?: unknown; image?: unknown; captions?: unknown; caption?: unknown; split?: unknown };
@@ -195,7 +215,11 @@ function parseCoco(text: string, name: string) {
     annotations.forEach((a: { image_id?: unknown; caption?: unknown }, i) => {
       const entry = byId.get(a?.image_id);
       if (!entry) {
-        issues.push({ location: `${name}:annotations[${i}]`, code: 'missing_field', message: `annotation names unknown image_id ${JSON.stringify(a?.image_id)}` });
+        issues.push({
+          location: `${name}:annotations[${i}]`,
+          code: 'missing_field',
+          message: `annotation names unknown image_id ${JSON.stringify(a?.image_id)}`,
+        });
         return;
       }
       entry.captions.push(a.caption as string);

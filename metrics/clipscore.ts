@@ -38,9 +38,7 @@ export interface ClipScoreValues {
   perImage: { imageId: string; clipScore: number; refClipScore: number | null }[];
 }
 
-export type ClipScoreResult =
-  | ({ status: 'ok'; model: string } & ClipScoreValues)
-  | { status: 'unavailable'; reason: string };
+export type ClipScoreResult = ({ status: 'ok'; model: string } & ClipScoreValues) | { status: 'unavailable'; reason: string };
 
 function l2normalize(v: ArrayLike<number>): Float64Array {
   let s = 0;
@@ -138,7 +136,8 @@ export interface ClipEncoder {
 
 /** Loads CLIP's text and vision towers (with projections) through transformers.js. */
 export async function loadClipEncoder(model: string, options: { batchSize?: number } = {}): Promise<ClipEncoder> {
-  const { AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, Tensor, env } = await import('@huggingface/transformers');
+  const { AutoTokenizer, CLIPTextModelWithProjection, CLIPVisionModelWithProjection, Tensor, env } =
+    await import('@huggingface/transformers');
   const where = resolveTransformersModel(model);
   if (where.local) {
     env.localModelPath = where.root!;
@@ -153,7 +152,9 @@ export async function loadClipEncoder(model: string, options: { batchSize?: numb
     textModel = await CLIPTextModelWithProjection.from_pretrained(where.id, { local_files_only: where.local });
     visionModel = await CLIPVisionModelWithProjection.from_pretrained(where.id, { local_files_only: where.local });
   } catch (error) {
-    throw new Error(`CLIP model "${model}" could not be loaded (config benchmark.clipModel): ${(error as Error).message}`, { cause: error });
+    throw new Error(`CLIP model "${model}" could not be loaded (config benchmark.clipModel): ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   // CLIP's context is 77 tokens. A longer caption keeps its first 76 tokens and ends with the end-of-text
   // token, as clip.tokenize(truncate=True) and HF's tokenizer do; CLIP pools the text at that token, so
@@ -168,10 +169,12 @@ export async function loadClipEncoder(model: string, options: { batchSize?: numb
     const len = Math.max(...ids.map((e) => e.length));
     const inputIds = new BigInt64Array(ids.length * len).fill(BigInt(pad));
     const mask = new BigInt64Array(ids.length * len);
-    ids.forEach((e, r) => e.forEach((id, c) => {
-      inputIds[r * len + c] = BigInt(id);
-      mask[r * len + c] = 1n;
-    }));
+    ids.forEach((e, r) =>
+      e.forEach((id, c) => {
+        inputIds[r * len + c] = BigInt(id);
+        mask[r * len + c] = 1n;
+      }),
+    );
     return {
       input_ids: new Tensor('int64', inputIds, [ids.length, len]),
       attention_mask: new Tensor('int64', mask, [ids.length, len]),

@@ -136,7 +136,10 @@ function summarize(ms: Measured[]): CaptionStats {
 export function enrichmentStats(items: readonly EnrichmentItem[]): EnrichmentStats {
   const originals: Measured[] = [];
   // label → per-image measurements of that ablation setting
-  const groups = new Map<string, { ablation: Record<ExpertName, boolean>; fused: Measured[]; outputs: FuseOutput[]; contributed: Record<ExpertName, number> }>();
+  const groups = new Map<
+    string,
+    { ablation: Record<ExpertName, boolean>; fused: Measured[]; outputs: FuseOutput[]; contributed: Record<ExpertName, number> }
+  >();
   for (const item of items) {
     const ocr = ocrTokens(item.ocr);
     const orig = item.original.map((c) => measure(c, ocr));
@@ -175,7 +178,9 @@ export function enrichmentStats(items: readonly EnrichmentItem[]): EnrichmentSta
       };
     })
     // Full setting first, then by number of experts on, then by name: the usual ablation table layout.
-    .sort((a, b) => EXPERTS.filter((e) => b.ablation[e]).length - EXPERTS.filter((e) => a.ablation[e]).length || a.label.localeCompare(b.label));
+    .sort(
+      (a, b) => EXPERTS.filter((e) => b.ablation[e]).length - EXPERTS.filter((e) => a.ablation[e]).length || a.label.localeCompare(b.label),
+    );
   const full = ablations.find((r) => EXPERTS.every((e) => r.ablation[e]));
   const fused: FusedStats | null = full
     ? {

@@ -87,7 +87,8 @@ function checkItm(
   if (lists.length !== queries) throw new RetrievalInputError(`${name} must have one entry per query (${queries}), got ${lists.length}`);
   for (let q = 0; q < queries; q++) {
     const { indices, itm } = lists[q];
-    if (indices.length !== k || itm.length !== k) throw new RetrievalInputError(`${name}[${q}] (${ids[q]}) must list ${k} candidates with ${k} ITM scores`);
+    if (indices.length !== k || itm.length !== k)
+      throw new RetrievalInputError(`${name}[${q}] (${ids[q]}) must list ${k} candidates with ${k} ITM scores`);
     if (indices.some((c) => !Number.isInteger(c) || c < 0 || c >= candidates) || new Set(indices).size !== k) {
       throw new RetrievalInputError(`${name}[${q}] (${ids[q]}) has out-of-range or repeated indices`);
     }

@@ -15,7 +15,10 @@ export function metricBarChart(rows: readonly MetricRow[], title: string): strin
   const labelW = 110;
   const plotW = 360;
   const valueW = 70;
-  const groups = names.map((name) => ({ name, bars: SOURCES.map((s) => rows.find((r) => r.name === name && r.captionSource === s)).filter((r): r is MetricRow => Boolean(r)) }));
+  const groups = names.map((name) => ({
+    name,
+    bars: SOURCES.map((s) => rows.find((r) => r.name === name && r.captionSource === s)).filter((r): r is MetricRow => Boolean(r)),
+  }));
   const height = groups.reduce((h, g) => h + Math.max(1, g.bars.length) * barH + groupGap, 24);
   let y = 24;
   const parts: string[] = [];

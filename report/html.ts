@@ -47,7 +47,9 @@ function metricTables(metrics: readonly MetricRow[]): string {
           return `<tr><td class="name">${esc(name)}</td>${cells.join('')}</tr>`;
         })
         .join('');
-      const notes = rows.filter((r) => r.value === null && r.note).map((r) => `<li>${esc(`${r.name} (${r.captionSource}): ${r.note}`)}</li>`);
+      const notes = rows
+        .filter((r) => r.value === null && r.note)
+        .map((r) => `<li>${esc(`${r.name} (${r.captionSource}): ${r.note}`)}</li>`);
       return (
         `<h3>Split: ${esc(split)}</h3>` +
         `<table class="metrics" data-split="${esc(split)}"><thead><tr><th class="name">metric</th>${sources.map((s) => `<th>${esc(s)}</th>`).join('')}</tr></thead><tbody>${body}</tbody></table>` +
@@ -59,7 +61,10 @@ function metricTables(metrics: readonly MetricRow[]): string {
 }
 
 function enrichmentSection(e: ReportEnrichment): string {
-  const statRow = (label: string, s: { captions: number; meanWords: number; meanNouns: number; meanAttributes: number; meanOcrTokens: number }) =>
+  const statRow = (
+    label: string,
+    s: { captions: number; meanWords: number; meanNouns: number; meanAttributes: number; meanOcrTokens: number },
+  ) =>
     `<tr><td class="name">${esc(label)}</td><td>${esc(s.captions)}</td><td>${fmt(s.meanWords, 2)}</td><td>${fmt(s.meanNouns, 2)}</td><td>${fmt(s.meanAttributes, 2)}</td><td>${fmt(s.meanOcrTokens, 2)}</td></tr>`;
   const head = '<tr><th class="name">captions</th><th>n</th><th>words</th><th>nouns</th><th>attributes</th><th>OCR tokens</th></tr>';
   const summary = `<table class="enrichment"><thead>${head}</thead><tbody>${statRow('original', e.original)}${e.fused ? statRow('fused', e.fused) : ''}</tbody></table>`;
@@ -110,7 +115,9 @@ function galleryCard(item: GalleryItem, index: number): string {
     overlay = `<svg viewBox="0 0 ${vw} ${vh}" width="${dispW}" height="${dispH}" preserveAspectRatio="none">${boxes}</svg>`;
   }
   const caption = (src: CaptionSource, texts: string[]) =>
-    texts.length === 0 ? '' : `<div class="src" style="color:${SOURCE_COLORS[src]}">${src}</div>${texts.map((c) => `<p data-caption="${src}">${esc(c)}</p>`).join('')}`;
+    texts.length === 0
+      ? ''
+      : `<div class="src" style="color:${SOURCE_COLORS[src]}">${src}</div>${texts.map((c) => `<p data-caption="${src}">${esc(c)}</p>`).join('')}`;
   return (
     `<div class="card" data-index="${index}"><div class="pic" style="width:${dispW}px;height:${dispH}px">${img}${overlay}</div>` +
     `<div class="caps"><div class="src">${esc(item.imageId ?? item.imagePath)}</div>` +

@@ -22,8 +22,11 @@ export function clipScoreRows(split: string, captionSource: CaptionSource, resul
   if (result.status === 'unavailable') {
     return [{ name: 'CLIPScore', split, captionSource, value: null, note: result.reason }];
   }
-  const rows: MetricRow[] = [{ name: 'CLIPScore', split, captionSource, value: 100 * result.clipScore, note: `×100; model ${result.model}` }];
-  if (result.refClipScore !== null) rows.push({ name: 'RefCLIPScore', split, captionSource, value: 100 * result.refClipScore, note: `×100; model ${result.model}` });
+  const rows: MetricRow[] = [
+    { name: 'CLIPScore', split, captionSource, value: 100 * result.clipScore, note: `×100; model ${result.model}` },
+  ];
+  if (result.refClipScore !== null)
+    rows.push({ name: 'RefCLIPScore', split, captionSource, value: 100 * result.refClipScore, note: `×100; model ${result.model}` });
   return rows;
 }
 

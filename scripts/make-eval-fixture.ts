@@ -28,19 +28,97 @@ function rng(seed: number): () => number {
   };
 }
 
-const SUBJECTS = ['a man', 'a woman', 'two dogs', 'a black cat', 'three people', 'a young boy', 'an old lady', 'a brown horse',
-  'a group of kids', 'the chef', 'a red double-decker bus', 'a giraffe', 'two zebras', 'a skateboarder', 'a little girl',
-  'a café owner', 'a naïve tourist', 'the Zürich tram', 'a man\'s dog', 'the children\'s teacher', 'a 10-year-old boy'];
-const VERBS = ['is standing', 'sits', 'is riding', 'walks', 'is eating', 'is holding', 'plays', 'looks', 'is running', 'rests',
-  'doesn\'t like', 'can\'t reach', 'is parked', 'is flying', 'waits'];
+const SUBJECTS = [
+  'a man',
+  'a woman',
+  'two dogs',
+  'a black cat',
+  'three people',
+  'a young boy',
+  'an old lady',
+  'a brown horse',
+  'a group of kids',
+  'the chef',
+  'a red double-decker bus',
+  'a giraffe',
+  'two zebras',
+  'a skateboarder',
+  'a little girl',
+  'a café owner',
+  'a naïve tourist',
+  'the Zürich tram',
+  "a man's dog",
+  "the children's teacher",
+  'a 10-year-old boy',
+];
+const VERBS = [
+  'is standing',
+  'sits',
+  'is riding',
+  'walks',
+  'is eating',
+  'is holding',
+  'plays',
+  'looks',
+  'is running',
+  'rests',
+  "doesn't like",
+  "can't reach",
+  'is parked',
+  'is flying',
+  'waits',
+];
 const PREPS = ['on', 'next to', 'in front of', 'behind', 'near', 'under', 'beside', 'across', 'inside', 'over'];
-const OBJECTS = ['a wooden bench', 'the beach', 'a busy street', 'a table with food', 'a green field', 'the kitchen counter',
-  'a snowy hill', 'a large building', 'a parking lot', 'the river bank', 'a stop sign', 'a pizza (with cheese)',
-  'a "Welcome" sign', 'the U.S. flag', 'a black-and-white photo', 'a 3.5 inch screen', '1,000 balloons', 'a $20 bill',
-  'a sign that says \'OPEN\'', 'Mr. Smith\'s car', 'a résumé', 'a grey-blue wall', 'the 1990s TV', 'a 5:30 clock'];
+const OBJECTS = [
+  'a wooden bench',
+  'the beach',
+  'a busy street',
+  'a table with food',
+  'a green field',
+  'the kitchen counter',
+  'a snowy hill',
+  'a large building',
+  'a parking lot',
+  'the river bank',
+  'a stop sign',
+  'a pizza (with cheese)',
+  'a "Welcome" sign',
+  'the U.S. flag',
+  'a black-and-white photo',
+  'a 3.5 inch screen',
+  '1,000 balloons',
+  'a $20 bill',
+  "a sign that says 'OPEN'",
+  "Mr. Smith's car",
+  'a résumé',
+  'a grey-blue wall',
+  'the 1990s TV',
+  'a 5:30 clock',
+];
 const ADJ = ['big', 'small', 'red', 'blue', 'shiny', 'old', 'new', 'tall', 'wet', 'sunny', 'colourful', 'crowded', 'empty'];
-const TAILS = ['.', '', ' .', '!', '...', ' -- nice', '; it is sunny.', ', while it rains.', '?', ' 😀', ' 🐶🐱', ' ★', ' (again)',
-  ' [sic]', ' & more', ' e.g. today', ' etc.', ' at 50% off', ' -- again -- and again', ' — really', ' 👍🏽 ok'];
+const TAILS = [
+  '.',
+  '',
+  ' .',
+  '!',
+  '...',
+  ' -- nice',
+  '; it is sunny.',
+  ', while it rains.',
+  '?',
+  ' 😀',
+  ' 🐶🐱',
+  ' ★',
+  ' (again)',
+  ' [sic]',
+  ' & more',
+  ' e.g. today',
+  ' etc.',
+  ' at 50% off',
+  ' -- again -- and again',
+  ' — really',
+  ' 👍🏽 ok',
+];
 
 function pick<T>(r: () => number, xs: readonly T[]): T {
   return xs[Math.floor(r() * xs.length)];
@@ -89,9 +167,12 @@ export function makeEvalFixture(images: number, seed: number): EvalFixture {
     references[id] = refs;
     const kind = r();
     let cand: string;
-    if (kind < 0.05) cand = refs[1]; // exact duplicate of a reference
-    else if (kind < 0.08) cand = pick(r, ['a', 'dog', '', 'the man.', '🐶', 'A', '...']); // very short / empty
-    else if (kind < 0.11) cand = longSentence(r); // very long
+    if (kind < 0.05)
+      cand = refs[1]; // exact duplicate of a reference
+    else if (kind < 0.08)
+      cand = pick(r, ['a', 'dog', '', 'the man.', '🐶', 'A', '...']); // very short / empty
+    else if (kind < 0.11)
+      cand = longSentence(r); // very long
     else if (kind < 0.6) cand = perturb(r, pick(r, refs));
     else cand = sentence(r);
     candidates[id] = cand;

@@ -181,15 +181,7 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
     if ((await readdir(dataDir)).length > 0) {
       throw new Error(`${dataDir} is not empty but holds no PostgreSQL cluster (no PG_VERSION); remove it to start fresh`);
     }
-    const r = await pgRun(binDir, runAs, 'initdb', [
-      '-D',
-      dataDir,
-      '-U',
-      SERVER_USER,
-      '--auth=trust',
-      '--encoding=UTF8',
-      '--locale=C',
-    ]);
+    const r = await pgRun(binDir, runAs, 'initdb', ['-D', dataDir, '-U', SERVER_USER, '--auth=trust', '--encoding=UTF8', '--locale=C']);
     if (r.code !== 0) throw new Error(`${r.command} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
     // Settings that belong to the cluster; the port is chosen per start (-p) instead.
     await appendFile(
@@ -208,13 +200,17 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
 
   const existing = await runningPostmaster(dataDir);
   if (existing) {
-    throw new Error(`a PostgreSQL server (pid ${existing.pid}, port ${existing.port}) already runs on ${dataDir}; use ensurePostgres() to share it`);
+    throw new Error(
+      `a PostgreSQL server (pid ${existing.pid}, port ${existing.port}) already runs on ${dataDir}; use ensurePostgres() to share it`,
+    );
   }
 
   const port = opts.port ?? (await freePort(HOST));
   const start = await pgRun(binDir, runAs, 'pg_ctl', ['-D', dataDir, '-l', logFile, '-o', `-p ${port}`, '-w', '-t', '60', 'start']);
   if (start.code !== 0) {
-    throw new Error(`${start.command} failed (exit ${start.code}):\n${start.stdout}${start.stderr}\nLog tail (${logFile}):\n${await logTail(logFile)}`);
+    throw new Error(
+      `${start.command} failed (exit ${start.code}):\n${start.stdout}${start.stderr}\nLog tail (${logFile}):\n${await logTail(logFile)}`,
+    );
   }
 
   const stopSync = (): void => {
@@ -227,7 +223,8 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   try {
     const deadline = Date.now() + 30_000;
     while (!(await canQuery(postgresUrl(port, 'postgres')))) {
-      if (Date.now() > deadline) throw new Error(`PostgreSQL on port ${port} does not answer queries. Log tail (${logFile}):\n${await logTail(logFile)}`);
+      if (Date.now() > deadline)
+        throw new Error(`PostgreSQL on port ${port} does not answer queries. Log tail (${logFile}):\n${await logTail(logFile)}`);
       await sleep(200);
     }
     await createDatabaseIfMissing(port, FUSECAP_DATABASE);
@@ -357,7 +354,9 @@ const IDENT = /^[a-z_][a-z0-9_]{0,62}$/;
 
 function quoteIdent(name: string): string {
   if (!IDENT.test(name)) {
-    throw new Error(`invalid database name ${JSON.stringify(name)}: use lower-case letters, digits and _ (at most 63, not starting with a digit)`);
+    throw new Error(
+      `invalid database name ${JSON.stringify(name)}: use lower-case letters, digits and _ (at most 63, not starting with a digit)`,
+    );
   }
   return `"${name}"`;
 }
@@ -371,7 +370,10 @@ export function databaseUrl(adminUrl: string, name: string): string {
 
 /** A database name unique to this process and moment, e.g. `test_db_m3x1k2_4821_a9`. */
 export function uniqueDatabaseName(prefix = 'test'): string {
-  const base = prefix.toLowerCase().replace(/[^a-z0-9_]/g, '_').slice(0, 30);
+  const base = prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9_]/g, '_')
+    .slice(0, 30);
   return `${base}_${Date.now().toString(36)}_${process.pid}_${Math.random().toString(36).slice(2, 6)}`;
 }
 

@@ -97,7 +97,7 @@ export async function findOrBuildTemporalCliInfo(opts: FindTemporalCliOptions = 
 
   const go = await findGo();
   if (go) return buildWithGo(go, binDir, log);
-  log('Go is not installed: falling back to @temporalio/testing\'s CLI download (needs internet access)');
+  log("Go is not installed: falling back to @temporalio/testing's CLI download (needs internet access)");
   return downloadWithTestingPackage(binDir, log, tried);
 }
 
@@ -130,11 +130,7 @@ async function buildWithGo(go: string, binDir: string, log: (line: string) => vo
  * binary. The SDK downloads from temporal.download, which our offline machines cannot reach; the error
  * says so rather than pretending.
  */
-export async function downloadWithTestingPackage(
-  binDir: string,
-  log: (line: string) => void,
-  tried: string[],
-): Promise<TemporalCliInfo> {
+export async function downloadWithTestingPackage(binDir: string, log: (line: string) => void, tried: string[]): Promise<TemporalCliInfo> {
   const downloadDir = path.join(binDir, 'download');
   await mkdir(downloadDir, { recursive: true });
   const { TestWorkflowEnvironment } = await import('@temporalio/testing');

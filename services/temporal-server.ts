@@ -262,8 +262,7 @@ export async function ensureTemporalServer(dir: string, opts: EnsureTemporalOpti
     }
     const namespace = opts.namespace ?? rec?.namespace ?? 'default';
     // Keep the address stable across restarts when we can, so printed addresses stay valid.
-    const port =
-      opts.port ?? (rec && rec.port && (await isPortFree(rec.port)) ? rec.port : await freePort());
+    const port = opts.port ?? (rec && rec.port && (await isPortFree(rec.port)) ? rec.port : await freePort());
     const recordedUiPort = rec?.uiUrl ? Number(new URL(rec.uiUrl).port) : undefined;
     const uiPort =
       opts.uiPort ?? (recordedUiPort && recordedUiPort !== port && (await isPortFree(recordedUiPort)) ? recordedUiPort : undefined);

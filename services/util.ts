@@ -187,8 +187,7 @@ export async function withLockFile<T>(lockFile: string, fn: () => Promise<T>, ti
     }
     const owner = Number((await readFile(lockFile, 'utf8').catch(() => '')).trim());
     // An empty lock older than a few seconds: its creator died between open and write.
-    const emptyAndOld =
-      !owner && Date.now() - ((await stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5_000;
+    const emptyAndOld = !owner && Date.now() - ((await stat(lockFile).catch(() => undefined))?.mtimeMs ?? Date.now()) > 5_000;
     if ((owner && !isPidAlive(owner)) || emptyAndOld) {
       await rm(lockFile, { force: true });
       continue;

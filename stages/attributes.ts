@@ -7,21 +7,13 @@ import type { FusecapConfig } from '../config/schema.ts';
 import { type AttributeRecognizer, attributesModelRef, createAttributeRecognizer } from '../experts/attributes/index.ts';
 import type { AttributesOutput, DetectOutput } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
+import { ModelSlot } from '../lib/model-slot.ts';
 import { StageInputError, type StageImpl } from './types.ts';
 
-let current: { key: string; recognizer: Promise<AttributeRecognizer> } | null = null;
+const slot = new ModelSlot<AttributeRecognizer>();
 
-async function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
-  const key = JSON.stringify(config.attributes);
-  if (current?.key === key) return current.recognizer;
-  const previous = current;
-  const created = createAttributeRecognizer({ ...config.attributes });
-  current = { key, recognizer: created };
-  created.catch(() => {
-    if (current?.recognizer === created) current = null;
-  });
-  if (previous) await (await previous.recognizer.catch(() => null))?.dispose();
-  return created;
+function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
+  return slot.get(JSON.stringify(config.attributes), () => createAttributeRecognizer({ ...config.attributes }));
 }
 
 /** The upstream value is stored jsonb: check its shape rather than trust a cast. */
@@ -59,9 +51,5 @@ export const attributesStage: StageImpl<AttributesOutput> = {
     input.signal.throwIfAborted();
     return recognizer.describe(image, detections);
   },
-  async dispose() {
-    const previous = current;
-    current = null;
-    if (previous) await (await previous.recognizer.catch(() => null))?.dispose();
-  },
+  dispose: () => slot.dispose(),
 };

@@ -9,7 +9,14 @@ import path from 'node:path';
 import type { FusecapConfig } from '../config/schema.ts';
 import type { ModelRef } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
-import { CAPTIONER_CODE_VERSION, CaptionerModelError, createOnnxCaptioner, type ExportMeta, type OnnxCaptioner } from '../captioner/onnx-captioner.ts';
+import { ModelSlot } from '../lib/model-slot.ts';
+import {
+  CAPTIONER_CODE_VERSION,
+  CaptionerModelError,
+  createOnnxCaptioner,
+  type ExportMeta,
+  type OnnxCaptioner,
+} from '../captioner/onnx-captioner.ts';
 import type { StageImpl } from './types.ts';
 
 export interface CaptionOutput {
@@ -21,12 +28,14 @@ export interface CaptionOutput {
   prompt: string;
 }
 
-let current: { key: string; captioner: Promise<OnnxCaptioner> } | null = null;
+const slot = new ModelSlot<OnnxCaptioner>();
 
 function exportDirOf(config: FusecapConfig): string {
   const dir = config.caption.exportDir;
   if (!dir) {
-    throw new CaptionerModelError('config caption.exportDir is not set: train a checkpoint and export it (python -m fusecap_trainer export) first');
+    throw new CaptionerModelError(
+      'config caption.exportDir is not set: train a checkpoint and export it (python -m fusecap_trainer export) first',
+    );
   }
   return path.resolve(dir);
 }
@@ -51,15 +60,7 @@ async function getCaptioner(config: FusecapConfig): Promise<OnnxCaptioner> {
   const dir = exportDirOf(config);
   const { threads, batchSize } = config.caption;
   const key = JSON.stringify({ dir, threads, batchSize, name: modelName(config, dir) });
-  if (current?.key === key) return current.captioner;
-  const previous = current;
-  const created = createOnnxCaptioner({ exportDir: dir, name: modelName(config, dir), threads, batchSize });
-  current = { key, captioner: created };
-  created.catch(() => {
-    if (current?.captioner === created) current = null;
-  });
-  if (previous) await (await previous.captioner.catch(() => null))?.dispose();
-  return created;
+  return slot.get(key, () => createOnnxCaptioner({ exportDir: dir, name: modelName(config, dir), threads, batchSize }));
 }
 
 export const captionStage: StageImpl<CaptionOutput> = {
@@ -84,9 +85,5 @@ export const captionStage: StageImpl<CaptionOutput> = {
   captionOf(output) {
     return output.caption;
   },
-  async dispose() {
-    const previous = current;
-    current = null;
-    if (previous) await (await previous.captioner.catch(() => null))?.dispose();
-  },
+  dispose: () => slot.dispose(),
 };

@@ -8,25 +8,13 @@ import type { FusecapConfig } from '../config/schema.ts';
 import { createDetector, type Detector, detectorModelRef } from '../experts/detect/index.ts';
 import type { DetectOutput } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
+import { ModelSlot } from '../lib/model-slot.ts';
 import type { StageImpl } from './types.ts';
 
-let current: { key: string; detector: Promise<Detector> } | null = null;
+const slot = new ModelSlot<Detector>();
 
-function detectorKey(config: FusecapConfig): string {
-  return JSON.stringify(config.detect);
-}
-
-async function getDetector(config: FusecapConfig): Promise<Detector> {
-  const key = detectorKey(config);
-  if (current?.key === key) return current.detector;
-  const previous = current;
-  const created = createDetector({ ...config.detect });
-  current = { key, detector: created };
-  created.catch(() => {
-    if (current?.detector === created) current = null;
-  });
-  if (previous) await (await previous.detector.catch(() => null))?.dispose();
-  return created;
+function getDetector(config: FusecapConfig): Promise<Detector> {
+  return slot.get(JSON.stringify(config.detect), () => createDetector({ ...config.detect }));
 }
 
 export const detectStage: StageImpl<DetectOutput> = {
@@ -47,9 +35,5 @@ export const detectStage: StageImpl<DetectOutput> = {
     input.signal.throwIfAborted();
     return detector.detect(image);
   },
-  async dispose() {
-    const previous = current;
-    current = null;
-    if (previous) await (await previous.detector.catch(() => null))?.dispose();
-  },
+  dispose: () => slot.dispose(),
 };

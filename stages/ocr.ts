@@ -7,9 +7,10 @@ import type { FusecapConfig } from '../config/schema.ts';
 import { createOcr, ocrModelRef, type OcrEngine } from '../experts/ocr/index.ts';
 import type { OcrOutput } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
+import { ModelSlot } from '../lib/model-slot.ts';
 import type { StageImpl } from './types.ts';
 
-let engine: { key: string; engine: Promise<OcrEngine> } | null = null;
+const slot = new ModelSlot<OcrEngine>();
 
 /** The config fields that choose the engine; `threads` is among them but changes no output. */
 function engineKey(config: FusecapConfig): string {
@@ -17,17 +18,8 @@ function engineKey(config: FusecapConfig): string {
   return JSON.stringify({ backend, minConfidence, maxLines, threads, maxSide, angleClassifier });
 }
 
-async function getEngine(config: FusecapConfig): Promise<OcrEngine> {
-  const key = engineKey(config);
-  if (engine?.key === key) return engine.engine;
-  const previous = engine;
-  const created = createOcr({ ...config.ocr });
-  engine = { key, engine: created };
-  created.catch(() => {
-    if (engine?.engine === created) engine = null;
-  });
-  if (previous) await (await previous.engine.catch(() => null))?.dispose();
-  return created;
+function getEngine(config: FusecapConfig): Promise<OcrEngine> {
+  return slot.get(engineKey(config), () => createOcr({ ...config.ocr }));
 }
 
 export const ocrStage: StageImpl<OcrOutput> = {
@@ -48,9 +40,5 @@ export const ocrStage: StageImpl<OcrOutput> = {
     input.signal.throwIfAborted();
     return ocr.read(image);
   },
-  async dispose() {
-    const current = engine;
-    engine = null;
-    if (current) await (await current.engine.catch(() => null))?.dispose();
-  },
+  dispose: () => slot.dispose(),
 };

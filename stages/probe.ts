@@ -43,7 +43,7 @@ export const probeStage: StageImpl<ProbeOutput> = {
     if (!meta.width || !meta.height || !meta.format) throw new StageInputError('image has no size or format', 'corrupt_image');
     if (meta.width * meta.height > DEFAULT_MAX_PIXELS) {
       throw new StageInputError(
-        `image too large: ${meta.width}×${meta.height} = ${(meta.width * meta.height / 1e6).toFixed(0)} MP exceeds the ${DEFAULT_MAX_PIXELS / 1e6} MP limit`,
+        `image too large: ${meta.width}×${meta.height} = ${((meta.width * meta.height) / 1e6).toFixed(0)} MP exceeds the ${DEFAULT_MAX_PIXELS / 1e6} MP limit`,
         'image_too_large',
       );
     }

@@ -14,7 +14,13 @@ export function bookkeeping() {
   return proxyActivities<Activities>({
     taskQueue: queueName(currentQueuePrefix(), 'io'),
     startToCloseTimeout: '2 minutes',
-    retry: { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 20, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '1s',
+      backoffCoefficient: 2,
+      maximumInterval: '30s',
+      maximumAttempts: 20,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   });
 }
 
@@ -23,7 +29,13 @@ export function ingestActivities() {
     taskQueue: queueName(currentQueuePrefix(), 'io'),
     startToCloseTimeout: '6 hours',
     heartbeatTimeout: '2 minutes',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '1 minute', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '1 minute',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   });
 }
 
@@ -35,7 +47,32 @@ export function stageActivities(stage: string) {
     startToCloseTimeout: `${spec.batchTimeoutSeconds} seconds`,
     // The batch activity beats every 5 s and after every image, so a dead worker is found within 30 s.
     heartbeatTimeout: '30 seconds',
-    retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '2 minutes', maximumAttempts: 10, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '2s',
+      backoffCoefficient: 2,
+      maximumInterval: '2 minutes',
+      maximumAttempts: 10,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
+  });
+}
+
+/**
+ * The benchmark: on io when it only reads the database (metrics, enrichment statistics), on gpu when it
+ * needs the trained captioner (retrieval scores). Long: METEOR and retrieval scoring take minutes on big sets.
+ */
+export function benchmarkActivities(kind: TaskQueueKind) {
+  return proxyActivities<Activities>({
+    taskQueue: queueName(currentQueuePrefix(), kind),
+    startToCloseTimeout: '12 hours',
+    heartbeatTimeout: '10 minutes',
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '5 minutes',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   });
 }
 
@@ -48,6 +85,12 @@ export function gpuActivities(kind: TaskQueueKind = 'gpu') {
     taskQueue: queueName(currentQueuePrefix(), kind),
     startToCloseTimeout: '72 hours',
     heartbeatTimeout: '45 seconds',
-    retry: { initialInterval: '5s', backoffCoefficient: 2, maximumInterval: '5 minutes', maximumAttempts: 5, nonRetryableErrorTypes: NON_RETRYABLE },
+    retry: {
+      initialInterval: '5s',
+      backoffCoefficient: 2,
+      maximumInterval: '5 minutes',
+      maximumAttempts: 5,
+      nonRetryableErrorTypes: NON_RETRYABLE,
+    },
   });
 }

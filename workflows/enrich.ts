@@ -93,7 +93,8 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   let inFlight = 0;
   const db = bookkeeping();
   const imagesPlanned =
-    input.imagesPlanned ?? (await db.countImagesInRange({ datasetId: input.datasetId, afterSeq: input.afterSeq, untilSeq: input.untilSeq }));
+    input.imagesPlanned ??
+    (await db.countImagesInRange({ datasetId: input.datasetId, afterSeq: input.afterSeq, untilSeq: input.untilSeq }));
   setHandler(enrichProgressQuery, () => ({ imagesPlanned, batchesDone, batchesInFlight: inFlight, totals, done: false }));
 
   const plan = await db.planBatches({
@@ -110,7 +111,16 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
     // The child id names the range, so a resumed run's batches line up with the first attempt's.
     const child = executeChild(processBatch, {
       workflowId: `${self}/batch-${range.afterSeq}-${range.untilSeq}`,
-      args: [{ runId: input.runId, datasetId: input.datasetId, config: input.config, levels: input.levels, afterSeq: range.afterSeq, untilSeq: range.untilSeq }],
+      args: [
+        {
+          runId: input.runId,
+          datasetId: input.datasetId,
+          config: input.config,
+          levels: input.levels,
+          afterSeq: range.afterSeq,
+          untilSeq: range.untilSeq,
+        },
+      ],
     });
     inFlight++;
     const tracked: Promise<void> = child.then((results) => {

@@ -8,7 +8,7 @@ import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearch
 import type { FusecapConfigInput } from '../config/schema.ts';
 import type { BenchmarkResult } from '../activities/benchmark.ts';
 import type { TrainResult } from '../activities/train.ts';
-import { bookkeeping, gpuActivities } from './activities.ts';
+import { benchmarkActivities, bookkeeping, gpuActivities } from './activities.ts';
 import { enrichDataset, type StageTotals } from './enrich.ts';
 import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
 
@@ -116,7 +116,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     if (config.pipeline.benchmark) {
       status.phase = 'benchmarking';
       const t2 = Date.now();
-      benchmark = await gpuActivities().benchmarkRun({
+      benchmark = await benchmarkActivities(trained ? 'gpu' : 'io').benchmarkRun({
         runId,
         datasetId: input.datasetId,
         config: runConfig,
@@ -132,7 +132,17 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     if (benchmark) status.reportPath = await db.writeRunReport({ runId });
     status.phase = 'completed';
     status.totals = totals;
-    return { runId, datasetId: input.datasetId, images: enriched.images, afterSeq: status.afterSeq, untilSeq, totals, train: trained, benchmark, reportPath: status.reportPath };
+    return {
+      runId,
+      datasetId: input.datasetId,
+      images: enriched.images,
+      afterSeq: status.afterSeq,
+      untilSeq,
+      totals,
+      train: trained,
+      benchmark,
+      reportPath: status.reportPath,
+    };
   } catch (error) {
     status.phase = 'failed';
     status.error = (error as Error).message;

@@ -14,13 +14,24 @@ export interface ScheduledInput {
   config?: FusecapConfigInput;
 }
 
-export async function scheduledEnrichment(input: ScheduledInput): Promise<PipelineResult | { datasetId: string; nothingNew: true; watermark: number }> {
+export async function scheduledEnrichment(
+  input: ScheduledInput,
+): Promise<PipelineResult | { datasetId: string; nothingNew: true; watermark: number }> {
   const db = bookkeeping();
   const watermark = await db.lastScheduledWatermark({ datasetId: input.datasetId, scheduleId: input.scheduleId });
   const { maxSeq } = await db.datasetWatermark({ datasetId: input.datasetId });
   if (maxSeq <= watermark) return { datasetId: input.datasetId, nothingNew: true, watermark };
   return executeChild(fuseCapPipeline, {
     workflowId: `${workflowInfo().workflowId}/pipeline`,
-    args: [{ datasetId: input.datasetId, config: input.config, afterSeq: watermark, untilSeq: maxSeq, kind: 'scheduled', scheduleId: input.scheduleId }],
+    args: [
+      {
+        datasetId: input.datasetId,
+        config: input.config,
+        afterSeq: watermark,
+        untilSeq: maxSeq,
+        kind: 'scheduled',
+        scheduleId: input.scheduleId,
+      },
+    ],
   });
 }

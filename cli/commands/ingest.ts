@@ -8,7 +8,10 @@ import type { Session } from '../context.ts';
  * Ingest through the io worker, which owns the database. The manifest is parsed here first as well, so a
  * malformed one is reported before any workflow starts.
  */
-export async function ingestCommand(session: Session, { datasetId, manifest, root }: { datasetId: string; manifest: string; root?: string }): Promise<IngestResult> {
+export async function ingestCommand(
+  session: Session,
+  { datasetId, manifest, root }: { datasetId: string; manifest: string; root?: string },
+): Promise<IngestResult> {
   const manifestPath = resolve(manifest);
   readManifest(manifestPath); // throws ManifestError with a clear message
   return session.client.workflow.execute('ingestDatasetWorkflow', {

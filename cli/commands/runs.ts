@@ -29,7 +29,10 @@ export function loadConfigFile(path: string | undefined, overrides: FusecapConfi
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = { ...a };
   for (const [k, v] of Object.entries(b)) {
-    out[k] = v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object' ? deepMerge(a[k] as Record<string, unknown>, v as Record<string, unknown>) : v;
+    out[k] =
+      v && typeof v === 'object' && !Array.isArray(v) && a[k] && typeof a[k] === 'object'
+        ? deepMerge(a[k] as Record<string, unknown>, v as Record<string, unknown>)
+        : v;
   }
   return out;
 }
@@ -47,7 +50,10 @@ export async function startPipeline(session: Session, input: PipelineInput, runI
   });
 }
 
-export async function pipelineStatus(client: Client, runId: string): Promise<{ status: PipelineStatus | null; progress: EnrichProgress | null; state: string }> {
+export async function pipelineStatus(
+  client: Client,
+  runId: string,
+): Promise<{ status: PipelineStatus | null; progress: EnrichProgress | null; state: string }> {
   const handle = client.workflow.getHandle(runId);
   const description = await handle.describe();
   const state = description.status.name;
@@ -74,7 +80,7 @@ export function formatStatus(runId: string, s: Awaited<ReturnType<typeof pipelin
     lines.push(`  dataset ${s.status.datasetId}, images seq (${s.status.afterSeq}, ${s.status.untilSeq}]`);
     // During captioning the progress query answers for the caption pass only; merge with the enrichment totals.
     const totals = { ...(s.status.totals ?? {}), ...(s.progress?.totals ?? {}) };
-    const planned = s.progress?.imagesPlanned ?? (s.status.untilSeq - s.status.afterSeq);
+    const planned = s.progress?.imagesPlanned ?? s.status.untilSeq - s.status.afterSeq;
     lines.push(renderTotals(totals, planned, s.status.stages));
     if (s.status.error) lines.push(`  error: ${s.status.error}`);
   }
@@ -82,7 +88,11 @@ export function formatStatus(runId: string, s: Awaited<ReturnType<typeof pipelin
 }
 
 /** Prints progress until the run closes; returns its result (or throws its failure). */
-export async function followRun(session: Session, runId: string, print: (text: string) => void = (t) => console.log(t)): Promise<PipelineResult> {
+export async function followRun(
+  session: Session,
+  runId: string,
+  print: (text: string) => void = (t) => console.log(t),
+): Promise<PipelineResult> {
   const handle = session.client.workflow.getHandle(runId);
   const result = handle.result() as Promise<PipelineResult>;
   let finished = false;

@@ -11,7 +11,13 @@ export function scheduleIdFor(datasetId: string): string {
 
 export async function createSchedule(
   session: Session,
-  { datasetId, every, scheduleId = scheduleIdFor(datasetId), config, paused = false }: { datasetId: string; every: string; scheduleId?: string; config?: FusecapConfigInput; paused?: boolean },
+  {
+    datasetId,
+    every,
+    scheduleId = scheduleIdFor(datasetId),
+    config,
+    paused = false,
+  }: { datasetId: string; every: string; scheduleId?: string; config?: FusecapConfigInput; paused?: boolean },
 ) {
   const input: ScheduledInput = { datasetId, scheduleId, config };
   await session.client.schedule.create({
@@ -45,7 +51,8 @@ export async function deleteSchedule(session: Session, scheduleId: string) {
   try {
     await session.client.schedule.getHandle(scheduleId).delete();
   } catch (error) {
-    if (error instanceof ScheduleNotFoundError) throw new Error(`no schedule ${scheduleId}; see \`fusecap schedule list\``, { cause: error });
+    if (error instanceof ScheduleNotFoundError)
+      throw new Error(`no schedule ${scheduleId}; see \`fusecap schedule list\``, { cause: error });
     throw error;
   }
 }

@@ -40,7 +40,12 @@ export async function upsertProducedCaptions(db: Db, { rows }: { rows: ProducedC
 /** Every caption of a dataset for one source (and producer, when given), joined with its image. */
 export async function datasetCaptions(
   db: Db,
-  { datasetId, source, modelId, paramsHash }: { datasetId: string; source: 'original' | 'fused' | 'generated'; modelId?: string; paramsHash?: string },
+  {
+    datasetId,
+    source,
+    modelId,
+    paramsHash,
+  }: { datasetId: string; source: 'original' | 'fused' | 'generated'; modelId?: string; paramsHash?: string },
 ) {
   const conditions = [eq(images.datasetId, datasetId), eq(captions.source, source)];
   if (modelId !== undefined) conditions.push(eq(captions.modelId, modelId));

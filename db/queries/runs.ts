@@ -15,7 +15,13 @@ export async function startRun(
 
 export async function finishRun(
   db: Db,
-  input: { id: string; status: 'completed' | 'failed'; counts?: Record<string, number>; timings?: Record<string, number>; error?: string | null },
+  input: {
+    id: string;
+    status: 'completed' | 'failed';
+    counts?: Record<string, number>;
+    timings?: Record<string, number>;
+    error?: string | null;
+  },
 ) {
   await db
     .update(runs)
@@ -57,7 +63,10 @@ export async function upsertCheckpoint(
   return id;
 }
 
-export async function setCheckpointExport(db: Db, { id, exportPath, exportSha256 }: { id: string; exportPath: string; exportSha256: string }) {
+export async function setCheckpointExport(
+  db: Db,
+  { id, exportPath, exportSha256 }: { id: string; exportPath: string; exportSha256: string },
+) {
   await db.update(checkpoints).set({ exportPath, exportSha256 }).where(eq(checkpoints.id, id));
 }
 

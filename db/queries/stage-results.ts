@@ -75,7 +75,11 @@ export async function stageProgress(db: Db, { datasetId, key }: { datasetId: str
 export async function datasetStageResults(db: Db, { datasetId, stage, key }: { datasetId: string; stage: string; key?: StageKey }) {
   const conditions = [eq(images.datasetId, datasetId), eq(stageResults.stage, stage)];
   if (key) {
-    conditions.push(eq(stageResults.modelId, key.modelId), eq(stageResults.modelVersion, key.modelVersion), eq(stageResults.paramsHash, key.paramsHash));
+    conditions.push(
+      eq(stageResults.modelId, key.modelId),
+      eq(stageResults.modelVersion, key.modelVersion),
+      eq(stageResults.paramsHash, key.paramsHash),
+    );
   }
   return db
     .select({

@@ -20,7 +20,7 @@ const XN = 0.95047;
 const ZN = 1.08883;
 
 function f(t: number): number {
-  return t > 216 / 24389 ? Math.cbrt(t) : (24389 / 27 * t + 16) / 116;
+  return t > 216 / 24389 ? Math.cbrt(t) : ((24389 / 27) * t + 16) / 116;
 }
 
 export function srgbToLab(r: number, g: number, b: number): Lab {

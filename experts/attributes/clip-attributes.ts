@@ -9,8 +9,26 @@ import { resolveTransformersModel } from '../detect/transformers-detector.ts';
 import { ModelFileError } from '../detect/tfjs-runtime.ts';
 
 export const DEFAULT_ATTRIBUTE_VOCABULARY = [
-  'wooden', 'metal', 'plastic', 'glass', 'furry', 'striped', 'spotted', 'shiny', 'wet', 'dirty',
-  'old', 'new', 'broken', 'young', 'smiling', 'sleeping', 'running', 'standing', 'sitting', 'flying',
+  'wooden',
+  'metal',
+  'plastic',
+  'glass',
+  'furry',
+  'striped',
+  'spotted',
+  'shiny',
+  'wet',
+  'dirty',
+  'old',
+  'new',
+  'broken',
+  'young',
+  'smiling',
+  'sleeping',
+  'running',
+  'standing',
+  'sitting',
+  'flying',
 ] as const;
 
 export interface ClipAttributes {
@@ -31,15 +49,19 @@ export async function loadClipAttributes(options: { model: string; vocabulary?: 
   try {
     classifier = await pipeline('zero-shot-image-classification', where.id, { local_files_only: where.local });
   } catch (error) {
-    throw new ModelFileError(`CLIP model "${options.model}" could not be loaded (config attributes.clipModel): ${(error as Error).message}`, options.model);
+    throw new ModelFileError(
+      `CLIP model "${options.model}" could not be loaded (config attributes.clipModel): ${(error as Error).message}`,
+      options.model,
+    );
   }
   return {
     async classify(crop, label, topK) {
       const image = new RawImage(new Uint8Array(crop.data.buffer, crop.data.byteOffset, crop.data.byteLength), crop.width, crop.height, 3);
-      const result = (await classifier(image, vocabulary, { hypothesis_template: `a photo of a {} ${label}` })) as { label: string; score: number }[];
-      return result
-        .slice(0, topK)
-        .map((r) => ({ label: r.label, score: Math.round(r.score * 1e4) / 1e4 }));
+      const result = (await classifier(image, vocabulary, { hypothesis_template: `a photo of a {} ${label}` })) as {
+        label: string;
+        score: number;
+      }[];
+      return result.slice(0, topK).map((r) => ({ label: r.label, score: Math.round(r.score * 1e4) / 1e4 }));
     },
     async dispose() {
       await classifier.dispose();

@@ -85,7 +85,10 @@ export async function loadFaceModels(options: { tfjsBackend?: TfjsBackend; model
       const lb = await letterbox(image, FACE_SIDE, 0);
       await yieldToEventLoop();
       const rows = tf.tidy(() => {
-        const input = tf.tensor4d(Float32Array.from(lb.pixels, (v) => v / 127.5 - 1), [1, FACE_SIDE, FACE_SIDE, 3]);
+        const input = tf.tensor4d(
+          Float32Array.from(lb.pixels, (v) => v / 127.5 - 1),
+          [1, FACE_SIDE, FACE_SIDE, 3],
+        );
         const outs = blaze.execute(input) as tf.Tensor[];
         // Output names carry no meaning; sizes do: 384×1, 512×1, 384×16, 512×16.
         const [s384, s512, b384, b512] = [...outs].sort((a, b) => a.size - b.size);

@@ -62,8 +62,10 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
     throw new Error(`unknown attributes backend "${String(backend)}"; allowed: ${ATTRIBUTE_BACKENDS.join(', ')}`);
   }
   const maxColors = options.maxColors ?? 2;
-  if (!Number.isInteger(maxColors) || maxColors < 1 || maxColors > 5) throw new Error(`attributes maxColors must be an integer 1..5, got ${maxColors}`);
-  if (backend === 'clip' && !options.clipModel) throw new Error('attributes backend "clip" needs clipModel (local folder or hub id of a CLIP model)');
+  if (!Number.isInteger(maxColors) || maxColors < 1 || maxColors > 5)
+    throw new Error(`attributes maxColors must be an integer 1..5, got ${maxColors}`);
+  if (backend === 'clip' && !options.clipModel)
+    throw new Error('attributes backend "clip" needs clipModel (local folder or hub id of a CLIP model)');
   const useFaces = options.faces ?? true;
 
   let faces: FaceModels | null = null;
@@ -162,6 +164,9 @@ async function cropBox(image: DecodedImage, box: { x: number; y: number; width: 
   const width = Math.min(image.width, Math.ceil(box.x + box.width)) - left;
   const height = Math.min(image.height, Math.ceil(box.y + box.height)) - top;
   if (width < 2 || height < 2) return null;
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({ left, top, width, height }).raw().toBuffer();
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract({ left, top, width, height })
+    .raw()
+    .toBuffer();
   return { data, width, height, channels: 3 };
 }

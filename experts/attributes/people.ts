@@ -31,7 +31,11 @@ export function ageGroup(years: number): string {
 }
 
 /** The head region of a person box: full width, top part, at most as tall as wide (and ≥ 30% of the height). */
-export function headRegion(box: Box, imageWidth: number, imageHeight: number): { left: number; top: number; width: number; height: number } | null {
+export function headRegion(
+  box: Box,
+  imageWidth: number,
+  imageHeight: number,
+): { left: number; top: number; width: number; height: number } | null {
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
   const right = Math.min(imageWidth, Math.ceil(box.x + box.width));
@@ -44,7 +48,10 @@ export function headRegion(box: Box, imageWidth: number, imageHeight: number): {
 export async function describePerson(image: DecodedImage, box: Box, faces: FaceModels): Promise<PersonAttributes | undefined> {
   const region = headRegion(box, image.width, image.height);
   if (!region) return undefined;
-  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract(region).raw().toBuffer();
+  const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
+    .extract(region)
+    .raw()
+    .toBuffer();
   const crop: DecodedImage = { data, width: region.width, height: region.height, channels: 3 };
   const found = await faces.findFaces(crop, MIN_FACE_SCORE);
   if (found.length === 0) return undefined;

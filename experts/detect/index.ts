@@ -67,7 +67,9 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
   const maxObjects = options.maxObjects ?? DETECT_DEFAULTS.maxObjects;
   if (!Number.isInteger(maxObjects) || maxObjects < 1) throw new Error(`detect maxObjects must be a positive integer, got ${maxObjects}`);
   if ((backend === 'onnx' || backend === 'transformers') && !options.model) {
-    throw new Error(`detect backend "${backend}" needs a model (${backend === 'onnx' ? 'path to a .onnx file' : 'local folder or hub id'})`);
+    throw new Error(
+      `detect backend "${backend}" needs a model (${backend === 'onnx' ? 'path to a .onnx file' : 'local folder or hub id'})`,
+    );
   }
 
   const key = JSON.stringify([backend, options.model ?? null, options.labels ?? null, options.tfjsBackend ?? null]);
@@ -117,7 +119,9 @@ function loadRaw(backend: DetectBackend, options: DetectorOptions): Promise<RawD
     case 'onnx':
       return import('./onnx-detector.ts').then((m) => m.loadOnnxDetector({ modelPath: options.model!, labels: options.labels }));
     case 'transformers':
-      return import('./transformers-detector.ts').then((m) => m.loadTransformersDetector({ model: options.model!, labels: options.labels }));
+      return import('./transformers-detector.ts').then((m) =>
+        m.loadTransformersDetector({ model: options.model!, labels: options.labels }),
+      );
   }
 }
 

@@ -62,7 +62,10 @@ export function detectorModelRef(options: ModelRefOptions): ModelRef {
       const local = options.model && (options.model.startsWith('.') || options.model.startsWith('/'));
       const id = local ? path.basename(path.resolve(options.model!)) : (options.model ?? '?');
       const version = zeroShot ? `zs.1:${createHash('sha256').update(options.labels!.join('\n')).digest('hex').slice(0, 8)}` : 'od.1';
-      return { id: `transformers/${id}`, version: local ? `${version}+cfg:${fileDigest(path.join(path.resolve(options.model!), 'config.json'))}` : version };
+      return {
+        id: `transformers/${id}`,
+        version: local ? `${version}+cfg:${fileDigest(path.join(path.resolve(options.model!), 'config.json'))}` : version,
+      };
     }
     default:
       throw new Error(`unknown detect backend "${backend}"; allowed: centernet, nanodet, onnx, transformers`);

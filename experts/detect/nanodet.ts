@@ -43,7 +43,9 @@ export function decodeNanoDetLevel(
   const out: { x1: number; y1: number; x2: number; y2: number; score: number; classIndex: number }[] = [];
   const cells = level.grid * level.grid;
   if (level.scores.length !== cells * classes || level.distributions.length !== cells * 4 * BINS) {
-    throw new Error(`NanoDet level ${level.grid}×${level.grid}: ${level.scores.length} scores / ${level.distributions.length} box values do not fit ${classes} classes and 4×${BINS} bins`);
+    throw new Error(
+      `NanoDet level ${level.grid}×${level.grid}: ${level.scores.length} scores / ${level.distributions.length} box values do not fit ${classes} classes and 4×${BINS} bins`,
+    );
   }
   for (let cell = 0; cell < cells; cell++) {
     let best = -1;
@@ -111,7 +113,12 @@ export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: T
           const scoreT = outputs.find((t) => t.shape[1] === cells && t.shape[2] === COCO_80.length);
           const boxT = outputs.find((t) => t.shape[1] === cells && t.shape[2] === 4 * BINS);
           if (!scoreT || !boxT) throw new Error(`${file}: no outputs for the ${grid}×${grid} grid`);
-          levels.push({ grid, stride: INPUT_SIDE / grid, scores: (await scoreT.data()) as Float32Array, distributions: (await boxT.data()) as Float32Array });
+          levels.push({
+            grid,
+            stride: INPUT_SIDE / grid,
+            scores: (await scoreT.data()) as Float32Array,
+            distributions: (await boxT.data()) as Float32Array,
+          });
         }
       } finally {
         tf.dispose(outputs);
@@ -119,7 +126,11 @@ export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: T
       const out: Candidate[] = [];
       for (const level of levels) {
         for (const d of decodeNanoDetLevel(level, COCO_80.length, minScore)) {
-          out.push({ label: COCO_80[d.classIndex], score: d.score, box: cornersToImageBox(d.x1, d.y1, d.x2, d.y2, lb, image.width, image.height) });
+          out.push({
+            label: COCO_80[d.classIndex],
+            score: d.score,
+            box: cornersToImageBox(d.x1, d.y1, d.x2, d.y2, lb, image.width, image.height),
+          });
         }
       }
       return out;

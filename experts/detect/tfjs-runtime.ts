@@ -76,12 +76,24 @@ interface WeightsManifestGroup {
  */
 export async function loadGraphModelFile(modelJsonPath: string, source: string): Promise<tf.GraphModel> {
   const hint = `(expected from ${source})`;
-  let json: { modelTopology?: unknown; weightsManifest?: WeightsManifestGroup[]; format?: string; signature?: unknown; userDefinedMetadata?: Record<string, unknown>; modelInitializer?: unknown };
+  let json: {
+    modelTopology?: unknown;
+    weightsManifest?: WeightsManifestGroup[];
+    format?: string;
+    signature?: unknown;
+    userDefinedMetadata?: Record<string, unknown>;
+    modelInitializer?: unknown;
+  };
   try {
     json = JSON.parse(await readFile(modelJsonPath, 'utf8'));
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'missing' : error instanceof SyntaxError ? 'corrupt (not valid JSON)' : `unreadable (${(error as Error).message})`;
+    const why =
+      code === 'ENOENT'
+        ? 'missing'
+        : error instanceof SyntaxError
+          ? 'corrupt (not valid JSON)'
+          : `unreadable (${(error as Error).message})`;
     throw new ModelFileError(`model file ${modelJsonPath} is ${why} ${hint}`, modelJsonPath);
   }
   if (!json.modelTopology || !Array.isArray(json.weightsManifest)) {

@@ -65,12 +65,20 @@ export async function loadTransformersDetector(options: TransformersDetectorOpti
       disposable = p;
     }
   } catch (error) {
-    throw new ModelFileError(`transformers.js ${task} model "${options.model}" could not be loaded: ${(error as Error).message}`, options.model);
+    throw new ModelFileError(
+      `transformers.js ${task} model "${options.model}" could not be loaded: ${(error as Error).message}`,
+      options.model,
+    );
   }
   return {
     model: detectorModelRef({ backend: 'transformers', model: options.model, labels: options.labels }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
-      const raw = new RawImage(new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength), image.width, image.height, 3);
+      const raw = new RawImage(
+        new Uint8Array(image.data.buffer, image.data.byteOffset, image.data.byteLength),
+        image.width,
+        image.height,
+        3,
+      );
       const found = await run(raw, minScore);
       return found.map((d) => ({
         label: d.label,

@@ -72,8 +72,8 @@ export function buildFacts(experts: ExpertOutputs, ablation: Ablation, options: 
 }
 
 function buildGroups(experts: ExpertOutputs, ablation: Ablation): ObjectGroup[] {
-  const detect = ablation.objects ? experts.detect ?? null : null;
-  const attributes = ablation.attributes ? experts.attributes ?? null : null;
+  const detect = ablation.objects ? (experts.detect ?? null) : null;
+  const attributes = ablation.attributes ? (experts.attributes ?? null) : null;
   const members: { label: string; member: ObjectMember }[] = [];
   if (detect) {
     const byIndex = new Map((attributes?.objects ?? []).map((a) => [a.objectIndex, a]));
@@ -156,9 +156,7 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions): TextBlock[] {
   const minConfidence = options.minTextConfidence ?? 0.5;
   const maxBlocks = options.maxTextBlocks ?? 3;
   // A single character is more often noise than a word worth quoting.
-  const kept = lines.filter(
-    (l) => l.confidence >= minConfidence && cleanText(l.text).replace(/[^A-Za-z0-9]/g, '').length >= 2,
-  );
+  const kept = lines.filter((l) => l.confidence >= minConfidence && cleanText(l.text).replace(/[^A-Za-z0-9]/g, '').length >= 2);
   const blocks: { lines: OcrLine[]; box: Box }[] = [];
   for (const line of kept) {
     const last = blocks[blocks.length - 1];
@@ -171,7 +169,10 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions): TextBlock[] {
   }
   const maxWords = options.maxTextWords ?? 8;
   return blocks.slice(0, maxBlocks).map((b) => ({
-    text: boundedText(b.lines.map((l) => cleanText(l.text)), maxWords),
+    text: boundedText(
+      b.lines.map((l) => cleanText(l.text)),
+      maxWords,
+    ),
     confidence: Math.min(...b.lines.map((l) => l.confidence)),
   }));
 }

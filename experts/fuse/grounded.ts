@@ -102,8 +102,29 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
 
 /** Words that already say how many: "some horses", "a pair of horses", "lots of kites" take no count. */
 const QUANTIFIERS = new Set([
-  'some', 'many', 'several', 'few', 'various', 'multiple', 'numerous', 'these', 'those', 'lots', 'lot', 'dozens',
-  'dozen', 'all', 'both', 'other', 'more', 'no', 'pair', 'couple', 'trio', 'number', 'plenty',
+  'some',
+  'many',
+  'several',
+  'few',
+  'various',
+  'multiple',
+  'numerous',
+  'these',
+  'those',
+  'lots',
+  'lot',
+  'dozens',
+  'dozen',
+  'all',
+  'both',
+  'other',
+  'more',
+  'no',
+  'pair',
+  'couple',
+  'trio',
+  'number',
+  'plenty',
 ]);
 
 function hasQuantifier(tokens: Token[], start: number): boolean {
@@ -234,12 +255,7 @@ function joinList(items: string[]): string {
 }
 
 /** Re-joins tokens with insertions; punctuation attaches to the word before it, quotes are re-quoted. */
-function render(
-  tokens: Token[],
-  before: Map<number, string[]>,
-  after: Map<number, string[]>,
-  articleFix: Map<number, number>,
-): string {
+function render(tokens: Token[], before: Map<number, string[]>, after: Map<number, string[]>, articleFix: Map<number, number>): string {
   const parts: string[] = [];
   tokens.forEach((t, i) => {
     const pre = before.get(i);

@@ -136,7 +136,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         if (attemptNo === options.maxRetries) break;
         const exponential = Math.min(options.maxRetryDelayMs, options.retryBaseMs * 2 ** attemptNo);
         // Equal jitter: at least half the exponential delay, so retries spread out but still back off.
-        const delay = retryAfterMs !== null ? Math.min(retryAfterMs, options.maxRetryDelayMs) : exponential / 2 + (random() * exponential) / 2;
+        const delay =
+          retryAfterMs !== null ? Math.min(retryAfterMs, options.maxRetryDelayMs) : exponential / 2 + (random() * exponential) / 2;
         await sleep(delay, signal);
       }
       throw new LlmTransientError(
@@ -181,8 +182,7 @@ export function parseCompletion(body: string): string {
     throw new LlmBadResponseError(`reply is not JSON: ${JSON.stringify(body.slice(0, 80))}`, 'malformed');
   }
   const choice = (json as { choices?: unknown[] })?.choices?.[0] as
-    | { finish_reason?: unknown; message?: { content?: unknown } }
-    | undefined;
+    { finish_reason?: unknown; message?: { content?: unknown } } | undefined;
   if (!choice || typeof choice !== 'object') throw new LlmBadResponseError('reply has no choices', 'malformed');
   if (choice.finish_reason === 'length') {
     throw new LlmBadResponseError('reply was cut off at max_tokens (finish_reason "length")', 'cut_off');

@@ -48,7 +48,9 @@ export function sampleInto(image: DecodedImage, rect: RotatedRect, slot: TensorS
   const inv = 1 / (k * k);
   for (let row = 0; row < th; row++) {
     for (let col = 0; col < drawnWidth; col++) {
-      let r = 0, g = 0, b = 0;
+      let r = 0,
+        g = 0,
+        b = 0;
       for (let sy = 0; sy < k; sy++) {
         const fv = (row + (sy + 0.5) / k) * stepV;
         for (let sx = 0; sx < k; sx++) {
@@ -62,8 +64,14 @@ export function sampleInto(image: DecodedImage, rect: RotatedRect, slot: TensorS
           const y1 = Math.min(ih - 1, y0 + 1);
           const ax = x - x0;
           const ay = y - y0;
-          const w00 = (1 - ax) * (1 - ay), w01 = ax * (1 - ay), w10 = (1 - ax) * ay, w11 = ax * ay;
-          const p00 = (y0 * iw + x0) * 3, p01 = (y0 * iw + x1) * 3, p10 = (y1 * iw + x0) * 3, p11 = (y1 * iw + x1) * 3;
+          const w00 = (1 - ax) * (1 - ay),
+            w01 = ax * (1 - ay),
+            w10 = (1 - ax) * ay,
+            w11 = ax * ay;
+          const p00 = (y0 * iw + x0) * 3,
+            p01 = (y0 * iw + x1) * 3,
+            p10 = (y1 * iw + x0) * 3,
+            p11 = (y1 * iw + x1) * 3;
           r += data[p00] * w00 + data[p01] * w01 + data[p10] * w10 + data[p11] * w11;
           g += data[p00 + 1] * w00 + data[p01 + 1] * w01 + data[p10 + 1] * w10 + data[p11 + 1] * w11;
           b += data[p00 + 2] * w00 + data[p01 + 2] * w01 + data[p10 + 2] * w10 + data[p11 + 2] * w11;

@@ -62,7 +62,10 @@ export function minAreaRect(points: readonly Point[]): RotatedRect {
     if (len === 0) continue;
     const ux = (b.x - a.x) / len;
     const uy = (b.y - a.y) / len;
-    let minU = Infinity, maxU = -Infinity, minV = Infinity, maxV = -Infinity;
+    let minU = Infinity,
+      maxU = -Infinity,
+      minV = Infinity,
+      maxV = -Infinity;
     for (const p of hull) {
       const pu = p.x * ux + p.y * uy;
       const pv = -p.x * uy + p.y * ux;

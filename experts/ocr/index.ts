@@ -24,7 +24,13 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   if (!Number.isInteger(maxSide) || maxSide < 32) throw new Error(`ocr maxSide must be an integer ≥ 32, got ${maxSide}`);
   switch (backend) {
     case 'paddle':
-      return (options.workerThread ?? true ? PaddleThreadOcr : PaddleOcr).create({ ...options, minConfidence, maxLines, threads, maxSide });
+      return ((options.workerThread ?? true) ? PaddleThreadOcr : PaddleOcr).create({
+        ...options,
+        minConfidence,
+        maxLines,
+        threads,
+        maxSide,
+      });
     case 'tesseract':
       return TesseractOcr.create({ ...options, minConfidence, maxLines });
     default:

@@ -7,9 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PaddleOcr } from './paddle.ts';
 import type { OcrOptions } from './types.ts';
 
-export type Request =
-  | { type: 'read'; id: number; width: number; height: number; data: ArrayBuffer }
-  | { type: 'dispose'; id: number };
+export type Request = { type: 'read'; id: number; width: number; height: number; data: ArrayBuffer } | { type: 'dispose'; id: number };
 
 export type Reply =
   | { type: 'ready' }

@@ -89,7 +89,9 @@ class OcrThread {
     const copy = new Uint8Array(image.data.length);
     copy.set(image.data);
     const id = this.nextId++;
-    return this.request({ type: 'read', id, width: image.width, height: image.height, data: copy.buffer }, [copy.buffer]) as Promise<OcrOutput>;
+    return this.request({ type: 'read', id, width: image.width, height: image.height, data: copy.buffer }, [
+      copy.buffer,
+    ]) as Promise<OcrOutput>;
   }
 
   async close(): Promise<void> {

@@ -73,8 +73,16 @@ export class PaddleOcr implements OcrEngine {
         );
       }
       return new PaddleOcr(
-        det, rec, cls ?? null, classes, files, threads,
-        options.minConfidence ?? 0.6, options.maxLines ?? 20, options.maxSide ?? 960, DEFAULT_DB_OPTIONS,
+        det,
+        rec,
+        cls ?? null,
+        classes,
+        files,
+        threads,
+        options.minConfidence ?? 0.6,
+        options.maxLines ?? 20,
+        options.maxSide ?? 960,
+        DEFAULT_DB_OPTIONS,
       );
     } catch (error) {
       await Promise.all(acquired.map((f) => releaseSession(f, threads)));

@@ -31,9 +31,12 @@ function englishLangPath(): string {
     const data = require(DATA_PACKAGE) as { langPath: string };
     return data.langPath;
   } catch (error) {
-    throw new Error(`tesseract English model not found: npm package ${DATA_PACKAGE} is not installed (npm install ${DATA_PACKAGE}); ${String(error)}`, {
-      cause: error,
-    });
+    throw new Error(
+      `tesseract English model not found: npm package ${DATA_PACKAGE} is not installed (npm install ${DATA_PACKAGE}); ${String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

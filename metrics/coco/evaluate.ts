@@ -47,7 +47,10 @@ export class CaptionInputError extends Error {
 }
 
 function listIds(ids: string[]): string {
-  const shown = ids.slice(0, 20).map((id) => JSON.stringify(id)).join(', ');
+  const shown = ids
+    .slice(0, 20)
+    .map((id) => JSON.stringify(id))
+    .join(', ');
   return ids.length > 20 ? `${shown} … (${ids.length} in all)` : shown;
 }
 

@@ -21,21 +21,103 @@
 
 /** Tokens pycocoevalcap removes after tokenization (tokenizer/ptbtokenizer.py, PUNCTUATIONS). */
 export const COCO_PUNCTUATION: ReadonlySet<string> = new Set([
-  "''", "'", '``', '`', '-LRB-', '-RRB-', '-LCB-', '-RCB-', '.', '?', '!', ',', ':', '-', '--', '...', ';',
+  "''",
+  "'",
+  '``',
+  '`',
+  '-LRB-',
+  '-RRB-',
+  '-LCB-',
+  '-RCB-',
+  '.',
+  '?',
+  '!',
+  ',',
+  ':',
+  '-',
+  '--',
+  '...',
+  ';',
 ]);
 
 // Abbreviations the jar keeps their final period on (checked against the jar; "vol." is not one).
 const ABBREVIATIONS = new Set([
-  'mr', 'mrs', 'ms', 'dr', 'st', 'jr', 'sr', 'inc', 'ltd', 'co', 'corp', 'etc', 'vs', 'fig', 'prof', 'mt',
-  'gen', 'gov', 'sen', 'rep', 'capt', 'col', 'lt', 'sgt', 'jan', 'feb', 'aug', 'sept', 'oct', 'nov', 'dec',
+  'mr',
+  'mrs',
+  'ms',
+  'dr',
+  'st',
+  'jr',
+  'sr',
+  'inc',
+  'ltd',
+  'co',
+  'corp',
+  'etc',
+  'vs',
+  'fig',
+  'prof',
+  'mt',
+  'gen',
+  'gov',
+  'sen',
+  'rep',
+  'capt',
+  'col',
+  'lt',
+  'sgt',
+  'jan',
+  'feb',
+  'aug',
+  'sept',
+  'oct',
+  'nov',
+  'dec',
 ]);
 
 // Capitalised words after which the jar reads "X." as an initial plus a sentence-final period
 // ("A. The" → "a . the"); probed from the jar one word at a time.
 const SENTENCE_STARTS = new Set([
-  'A', 'An', 'As', 'At', 'After', 'But', 'He', 'Her', 'Here', 'However', 'If', 'In', 'It', 'Many', 'More', 'Mr.',
-  'Ms.', 'Now', 'One', 'Other', 'Our', 'She', 'Since', 'So', 'Some', 'Such', 'That', 'The', 'Their', 'Then', 'There',
-  'These', 'They', 'This', 'We', 'What', 'When', 'While', 'Yet', 'You',
+  'A',
+  'An',
+  'As',
+  'At',
+  'After',
+  'But',
+  'He',
+  'Her',
+  'Here',
+  'However',
+  'If',
+  'In',
+  'It',
+  'Many',
+  'More',
+  'Mr.',
+  'Ms.',
+  'Now',
+  'One',
+  'Other',
+  'Our',
+  'She',
+  'Since',
+  'So',
+  'Some',
+  'Such',
+  'That',
+  'The',
+  'Their',
+  'Then',
+  'There',
+  'These',
+  'They',
+  'This',
+  'We',
+  'What',
+  'When',
+  'While',
+  'Yet',
+  'You',
 ]);
 
 function sentenceStartsAfter(text: string, pos: number): boolean {
@@ -46,7 +128,12 @@ function sentenceStartsAfter(text: string, pos: number): boolean {
 
 // Whole words the lexer splits in two (PTB treats them as two morphemes).
 const SPLIT_WORDS: Record<string, [number]> = {
-  cannot: [3], gonna: [3], wanna: [3], gotta: [3], gimme: [3], lemme: [3],
+  cannot: [3],
+  gonna: [3],
+  wanna: [3],
+  gotta: [3],
+  gimme: [3],
+  lemme: [3],
 };
 
 // Letters, marks and decimal digits; other numerals (½, ²) are tokens of their own in the jar.
@@ -112,7 +199,12 @@ function rulesAt(ch: string, code: number): Rule[] {
 // The jar lower-cases its bracket tokens too under -lowerCase, so they are produced lower-case here.
 const FRACTIONS: Record<string, string> = { '½': '1/2', '¼': '1/4', '¾': '3/4', '⅓': '1/3', '⅔': '2/3' };
 const BRACKETS: Record<string, string> = {
-  '(': '-lrb-', ')': '-rrb-', '[': '-lsb-', ']': '-rsb-', '{': '-lcb-', '}': '-rcb-',
+  '(': '-lrb-',
+  ')': '-rrb-',
+  '[': '-lsb-',
+  ']': '-rsb-',
+  '{': '-lcb-',
+  '}': '-rcb-',
 };
 
 /**

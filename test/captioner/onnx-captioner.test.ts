@@ -35,7 +35,20 @@ interface PyResult {
 }
 
 function pytorch(source: string[], beams: number, impl: 'own' | 'hf' = 'own'): PyResult {
-  const out = trainerCli(['generate', '--checkpoint', model.checkpoint, ...source, '--beams', String(beams), '--max-length', '60', '--prompt', 'a picture of ', '--impl', impl]);
+  const out = trainerCli([
+    'generate',
+    '--checkpoint',
+    model.checkpoint,
+    ...source,
+    '--beams',
+    String(beams),
+    '--max-length',
+    '60',
+    '--prompt',
+    'a picture of ',
+    '--impl',
+    impl,
+  ]);
   return JSON.parse(out.trim().split('\n').at(-1)!) as PyResult;
 }
 
@@ -72,24 +85,39 @@ describe('onnx captioner', () => {
     writeFileSync(pixelsFile, Buffer.from(pixels.buffer, pixels.byteOffset, pixels.byteLength));
     const py = pytorch(['--pixels', pixelsFile], 3);
     const node = await captioner.captionPixels(pixels, images.length, { beams: 3 });
-    assert.deepEqual(node.map((r) => r.tokens), py.tokens);
+    assert.deepEqual(
+      node.map((r) => r.tokens),
+      py.tokens,
+    );
     const uncached = await createOnnxCaptioner({ exportDir: model.exportDir, kvCache: false, threads: 2 });
     try {
-      assert.deepEqual((await uncached.captionPixels(pixels, images.length, { beams: 3 })).map((r) => r.tokens), py.tokens);
+      assert.deepEqual(
+        (await uncached.captionPixels(pixels, images.length, { beams: 3 })).map((r) => r.tokens),
+        py.tokens,
+      );
     } finally {
       await uncached.dispose();
     }
     const hf = pytorch(['--pixels', pixelsFile], 1, 'hf');
     const nodeGreedy = await captioner.captionWithTokens(images, { beams: 1 });
-    assert.deepEqual(nodeGreedy.map((r) => r.tokens), hf.tokens);
+    assert.deepEqual(
+      nodeGreedy.map((r) => r.tokens),
+      hf.tokens,
+    );
   });
 
   test('a missing or incomplete export folder is a clear error', async () => {
-    await assert.rejects(createOnnxCaptioner({ exportDir: path.join(work, 'nope') }), (e: unknown) => e instanceof CaptionerModelError && /has no export\.json/.test(e.message));
+    await assert.rejects(
+      createOnnxCaptioner({ exportDir: path.join(work, 'nope') }),
+      (e: unknown) => e instanceof CaptionerModelError && /has no export\.json/.test(e.message),
+    );
     const partial = path.join(work, 'partial');
     rmSync(partial, { recursive: true, force: true });
     mkdirSync(partial);
-    writeFileSync(path.join(partial, 'export.json'), JSON.stringify({ format: 1, files: { vision: 'v.onnx', decoder: 'd.onnx', tokenizer: 'tokenizer.json' } }));
+    writeFileSync(
+      path.join(partial, 'export.json'),
+      JSON.stringify({ format: 1, files: { vision: 'v.onnx', decoder: 'd.onnx', tokenizer: 'tokenizer.json' } }),
+    );
     await assert.rejects(createOnnxCaptioner({ exportDir: partial }), /incomplete: v\.onnx is missing/);
   });
 });

@@ -18,11 +18,14 @@ test('a missing interpreter rejects with a clear message', async () => {
   });
 });
 
-test('an unknown option: rejected with the trainer\'s own usage message from stderr', async () => {
+test("an unknown option: rejected with the trainer's own usage message from stderr", async () => {
   await assert.rejects(runTrainer({ python: PYTHON, args: ['-m', 'fusecap_trainer', 'train', '--no-such-option'] }), (e: unknown) => {
     assert.ok(e instanceof TrainerProcessError);
     assert.equal(e.exitCode, 2);
-    assert.match(e.message, /exited with status 2 without a final event: .*unrecognized arguments: --no-such-option|the following arguments are required/s);
+    assert.match(
+      e.message,
+      /exited with status 2 without a final event: .*unrecognized arguments: --no-such-option|the following arguments are required/s,
+    );
     return true;
   });
 });
@@ -30,7 +33,10 @@ test('an unknown option: rejected with the trainer\'s own usage message from std
 test('an already aborted signal does not start the trainer', async () => {
   const controller = new AbortController();
   controller.abort();
-  await assert.rejects(runTrainer({ python: PYTHON, args: ['-m', 'fusecap_trainer', 'train'], signal: controller.signal }), (e: unknown) => e instanceof TrainerProcessError && e.kind === 'aborted');
+  await assert.rejects(
+    runTrainer({ python: PYTHON, args: ['-m', 'fusecap_trainer', 'train'], signal: controller.signal }),
+    (e: unknown) => e instanceof TrainerProcessError && e.kind === 'aborted',
+  );
 });
 
 test('trainerArgs: the train config section as trainer options, resume last', async () => {

@@ -46,10 +46,16 @@ for (const [name, open] of drivers) {
       assert.deepEqual((await insertNewImages(database.db, { rows })).sort(), ['d1:a', 'd1:b']);
       assert.deepEqual(await insertNewImages(database.db, { rows }), []);
       const page = await pageImageIds(database.db, { datasetId: 'd1', afterSeq: 0, limit: 10 });
-      assert.deepEqual(page.map((p) => p.id), ['d1:a', 'd1:b']);
+      assert.deepEqual(
+        page.map((p) => p.id),
+        ['d1:a', 'd1:b'],
+      );
       assert.ok(page[0].seq < page[1].seq, 'seq grows with insertion order');
       const later = await pageImageIds(database.db, { datasetId: 'd1', afterSeq: page[0].seq, limit: 10 });
-      assert.deepEqual(later.map((p) => p.id), ['d1:b']);
+      assert.deepEqual(
+        later.map((p) => p.id),
+        ['d1:b'],
+      );
     });
 
     test('original captions keep their order and are not duplicated', async () => {
@@ -67,7 +73,9 @@ for (const [name, open] of drivers) {
       const base = { ...key, params: { t: 0.3 }, runId: 'r1', durationMs: 5 };
       await upsertStageResults(database.db, { rows: [{ ...base, imageId: 'd1:a', output: { objects: [1] } }] });
       await upsertStageResults(database.db, { rows: [{ ...base, imageId: 'd1:a', output: null, errorCode: 'corrupt_image', error: 'x' }] });
-      await upsertStageResults(database.db, { rows: [{ ...base, imageId: 'd1:b', output: null, errorCode: 'stage_error', error: 'boom' }] });
+      await upsertStageResults(database.db, {
+        rows: [{ ...base, imageId: 'd1:b', output: null, errorCode: 'stage_error', error: 'boom' }],
+      });
       let found = await findStageResults(database.db, { imageIds: ['d1:a', 'd1:b'], key });
       assert.deepEqual(found.get('d1:a'), { output: { objects: [1] }, errorCode: null, error: null });
       assert.equal(found.get('d1:b')?.errorCode, 'stage_error');
@@ -79,11 +87,22 @@ for (const [name, open] of drivers) {
     });
 
     test('produced captions: one per producer and image, replaced on rewrite', async () => {
-      const row = { imageId: 'd1:a', source: 'fused' as const, text: 'v1', modelId: 'grounded', modelVersion: '1', paramsHash: 'h', runId: 'r1' };
+      const row = {
+        imageId: 'd1:a',
+        source: 'fused' as const,
+        text: 'v1',
+        modelId: 'grounded',
+        modelVersion: '1',
+        paramsHash: 'h',
+        runId: 'r1',
+      };
       await upsertProducedCaptions(database.db, { rows: [row] });
       await upsertProducedCaptions(database.db, { rows: [{ ...row, text: 'v2' }] });
       const fused = await datasetCaptions(database.db, { datasetId: 'd1', source: 'fused' });
-      assert.deepEqual(fused.map((f) => f.text), ['v2']);
+      assert.deepEqual(
+        fused.map((f) => f.text),
+        ['v2'],
+      );
     });
 
     test('runs, checkpoints and metrics', async () => {

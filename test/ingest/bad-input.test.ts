@@ -35,9 +35,19 @@ before(async () => {
   writeFileSync(join(img, 'truncated.jpg'), dog.subarray(0, Math.floor(dog.length / 2)));
   writeFileSync(join(img, 'notimage.jpg'), 'this is a text file, not a JPEG\n');
   writeFileSync(join(img, 'huge.png'), pngWithHugeHeader(20000, 20000));
-  await sharp(join(SAMPLE_DIR, 'images', 'coffee.png')).toColourspace('cmyk').jpeg().toFile(join(img, 'cmyk.jpg'));
-  await sharp(join(SAMPLE_DIR, 'images', 'coffee.png')).resize(64, 64).toColourspace('rgb16').png().toFile(join(img, 'sixteen.png'));
-  writeFileSync(join(dir, 'first.jsonl'), ['good1.jpg', 'good2.png'].map((f) => JSON.stringify({ file: `images/${f}`, captions: [`a photo ${f}`] })).join('\n'));
+  await sharp(join(SAMPLE_DIR, 'images', 'coffee.png'))
+    .toColourspace('cmyk')
+    .jpeg()
+    .toFile(join(img, 'cmyk.jpg'));
+  await sharp(join(SAMPLE_DIR, 'images', 'coffee.png'))
+    .resize(64, 64)
+    .toColourspace('rgb16')
+    .png()
+    .toFile(join(img, 'sixteen.png'));
+  writeFileSync(
+    join(dir, 'first.jsonl'),
+    ['good1.jpg', 'good2.png'].map((f) => JSON.stringify({ file: `images/${f}`, captions: [`a photo ${f}`] })).join('\n'),
+  );
   const lines = [
     ...['good1.jpg', 'good2.png', 'empty.jpg', 'truncated.jpg', 'notimage.jpg', 'huge.png', 'cmyk.jpg', 'sixteen.png', 'dup.jpg'].map((f) =>
       JSON.stringify({ file: `images/${f}`, captions: [`a photo ${f}`] }),

@@ -13,7 +13,10 @@ const write = (name: string, text: string) => {
 };
 
 test('CSV: quoted fields, commas and quotes inside, one row per caption merged per file', () => {
-  const path = write('c.csv', 'image,caption,split\nimages/a.jpg,"a dog, sitting",train\nimages/a.jpg,"the ""best"" dog",train\r\nimages/b.jpg,a cat,val\n');
+  const path = write(
+    'c.csv',
+    'image,caption,split\nimages/a.jpg,"a dog, sitting",train\nimages/a.jpg,"the ""best"" dog",train\r\nimages/b.jpg,a cat,val\n',
+  );
   const { entries, issues } = readManifest(path);
   assert.deepEqual(issues, []);
   assert.deepEqual(
@@ -28,7 +31,10 @@ test('CSV: quoted fields, commas and quotes inside, one row per caption merged p
 
 test('CSV without a file or caption column is a bad manifest, named clearly', () => {
   const path = write('bad.csv', 'name,description\nx,y\n');
-  assert.throws(() => readManifest(path), (e: Error) => e instanceof ManifestError && /file column/.test(e.message) && /name, description/.test(e.message));
+  assert.throws(
+    () => readManifest(path),
+    (e: Error) => e instanceof ManifestError && /file column/.test(e.message) && /name, description/.test(e.message),
+  );
 });
 
 test('COCO captions JSON (official layout): captions grouped by image_id; unknown ids reported', () => {
@@ -48,10 +54,13 @@ test('COCO captions JSON (official layout): captions grouped by image_id; unknow
     }),
   );
   const { entries, issues } = readManifest(path);
-  assert.deepEqual(entries.map((e) => [e.file, e.captions]), [
-    ['a.jpg', ['one', 'uno']],
-    ['b.jpg', ['two']],
-  ]);
+  assert.deepEqual(
+    entries.map((e) => [e.file, e.captions]),
+    [
+      ['a.jpg', ['one', 'uno']],
+      ['b.jpg', ['two']],
+    ],
+  );
   assert.equal(issues.length, 1);
   assert.match(issues[0].message, /unknown image_id 9/);
 });
@@ -59,10 +68,14 @@ test('COCO captions JSON (official layout): captions grouped by image_id; unknow
 test('Karpathy split JSON: filepath/filename, split and raw sentences', () => {
   const path = write(
     'karpathy.json',
-    JSON.stringify({ images: [{ filepath: 'val2014', filename: 'x.jpg', split: 'test', sentences: [{ raw: 'A man.' }, { raw: 'A person.' }] }] }),
+    JSON.stringify({
+      images: [{ filepath: 'val2014', filename: 'x.jpg', split: 'test', sentences: [{ raw: 'A man.' }, { raw: 'A person.' }] }],
+    }),
   );
   const { entries } = readManifest(path);
-  assert.deepEqual(entries, [{ location: 'karpathy.json:images[0]', file: 'val2014/x.jpg', split: 'test', captions: ['A man.', 'A person.'] }]);
+  assert.deepEqual(entries, [
+    { location: 'karpathy.json:images[0]', file: 'val2014/x.jpg', split: 'test', captions: ['A man.', 'A person.'] },
+  ]);
 });
 
 test('unknown manifest extension is refused with the allowed ones listed', () => {

@@ -10,7 +10,13 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLIP_SCORE_PREFIX, clipPixelValues, clipScoresFromEmbeddings, computeClipScore, loadClipEncoder } from '../../metrics/clipscore.ts';
+import {
+  CLIP_SCORE_PREFIX,
+  clipPixelValues,
+  clipScoresFromEmbeddings,
+  computeClipScore,
+  loadClipEncoder,
+} from '../../metrics/clipscore.ts';
 import { PROJECT_ROOT, venvPython } from '../../metrics/coco/toolkit-paths.ts';
 
 const SCRIPT = join(PROJECT_ROOT, 'test/metrics/tiny_clip.py');
@@ -36,7 +42,11 @@ test('a CLIP model folder loads through transformers.js and embeds like PyTorch 
   const model = join(dir, 'clip-tiny');
   python(['build', model]);
 
-  const texts = [`${CLIP_SCORE_PREFIX}a dog sitting on a porch next to a bicycle`, `${CLIP_SCORE_PREFIX}horses`, `${CLIP_SCORE_PREFIX}${'very long '.repeat(60)}`];
+  const texts = [
+    `${CLIP_SCORE_PREFIX}a dog sitting on a porch next to a bicycle`,
+    `${CLIP_SCORE_PREFIX}horses`,
+    `${CLIP_SCORE_PREFIX}${'very long '.repeat(60)}`,
+  ];
   const encoder = await loadClipEncoder(model);
   const oursText = await encoder.embedTexts(texts);
   const oursImage = await encoder.embedImages([DOG, HORSES]);
@@ -53,7 +63,12 @@ test('a CLIP model folder loads through transformers.js and embeds like PyTorch 
   const result = await computeClipScore({
     model,
     items: [
-      { imageId: 'dog', imagePath: DOG, candidate: 'a dog sitting on a porch next to a bicycle', references: ['horses', 'a dog sitting on a porch next to a bicycle'] },
+      {
+        imageId: 'dog',
+        imagePath: DOG,
+        candidate: 'a dog sitting on a porch next to a bicycle',
+        references: ['horses', 'a dog sitting on a porch next to a bicycle'],
+      },
       { imageId: 'horses', imagePath: HORSES, candidate: 'horses', references: ['horses'] },
     ],
   });

@@ -17,8 +17,16 @@ const close = (a: number, b: number, tol = 1e-12) => assert.ok(Math.abs(a - b) <
 test('CLIP-S = 2.5 · max(cos, 0), computed on unnormalised embeddings', () => {
   const r = clipScoresFromEmbeddings({
     imageIds: ['a', 'b', 'c'],
-    images: [[2, 0], [1, 1], [1, 0]],
-    candidates: [[3, 0], [1, 0], [-1, 0]],
+    images: [
+      [2, 0],
+      [1, 1],
+      [1, 0],
+    ],
+    candidates: [
+      [3, 0],
+      [1, 0],
+      [-1, 0],
+    ],
   });
   close(r.perImage[0].clipScore, 2.5); // same direction
   close(r.perImage[1].clipScore, 2.5 * Math.SQRT1_2); // 45°
@@ -30,10 +38,19 @@ test('CLIP-S = 2.5 · max(cos, 0), computed on unnormalised embeddings', () => {
 test('RefCLIP-S = harmonic mean of CLIP-S and the best clipped reference cosine', () => {
   const r = clipScoresFromEmbeddings({
     imageIds: ['a', 'b'],
-    images: [[1, 0], [1, 0]],
-    candidates: [[1, 0], [0, 1]],
+    images: [
+      [1, 0],
+      [1, 0],
+    ],
+    candidates: [
+      [1, 0],
+      [0, 1],
+    ],
     references: [
-      [[0, 1], [1, 1]], // best cosine 1/√2
+      [
+        [0, 1],
+        [1, 1],
+      ], // best cosine 1/√2
       [[0, -1]], // cosine -1 → clipped to 0
     ],
   });
@@ -105,7 +122,9 @@ test('image preprocessing: 224×224 centre crop, CHW, CLIP mean/std normalisatio
   const h = 224;
   const raw = Buffer.alloc(w * h * 3);
   for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) raw[(y * w + x) * 3 + (x < w / 2 ? 0 : 2)] = 255;
-  await sharp(raw, { raw: { width: w, height: h, channels: 3 } }).png().toFile(file);
+  await sharp(raw, { raw: { width: w, height: h, channels: 3 } })
+    .png()
+    .toFile(file);
   const px = await clipPixelValues(file);
   assert.equal(px.length, 3 * 224 * 224);
   const at = (c: number, y: number, x: number) => px[c * 224 * 224 + y * 224 + x];

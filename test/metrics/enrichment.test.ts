@@ -35,7 +35,9 @@ const items: EnrichmentItem[] = [
       ],
     },
     attributes: {
-      objects: [{ objectIndex: 0, label: 'dog', colors: [{ name: 'brown', share: 0.6 }], size: 'small', areaShare: 0.01, position: 'center' }],
+      objects: [
+        { objectIndex: 0, label: 'dog', colors: [{ name: 'brown', share: 0.6 }], size: 'small', areaShare: 0.01, position: 'center' },
+      ],
       counts: { dog: 1, bicycle: 1 },
     },
     ocr: { lines: [{ text: 'OPEN', confidence: 0.9, box: { x: 0, y: 0, width: 5, height: 5 }, words: [] }] },
@@ -64,7 +66,10 @@ test('caption statistics, expert contributions and grounding per ablation settin
   assert.deepEqual(s.fused.decisions, { kept: 0.5, flagged: 0, fallback: 0.5 });
   assert.ok(s.fused.meanAttributes > s.original.meanAttributes);
 
-  assert.deepEqual(s.ablations.map((r) => r.label), ['objects+attributes+ocr', 'objects+attributes']);
+  assert.deepEqual(
+    s.ablations.map((r) => r.label),
+    ['objects+attributes+ocr', 'objects+attributes'],
+  );
   const noOcr = s.ablations[1];
   assert.equal(noOcr.contribution.ocr, 0);
   assert.equal(noOcr.contribution.objects, 0.5);

@@ -25,7 +25,10 @@ function build(itc: number[][], textToImage: number[], k: number, itmOf: (image:
       return { indices, itm: indices.map((t) => itmOf(i, t)) };
     }),
     itmTextToImage: itc[0].map((_, t) => {
-      const indices = topk(itc.map((r) => r[t]), Math.min(k, nI));
+      const indices = topk(
+        itc.map((r) => r[t]),
+        Math.min(k, nI),
+      );
       return { indices, itm: indices.map((i) => itmOf(i, t)) };
     }),
   };
@@ -64,8 +67,17 @@ test('ITM re-ranking fixes an ITC mistake inside the top-k, and several texts pe
 test('ground truth outside the ITM top-k gets -100 and falls behind every re-ranked candidate', () => {
   // 12 texts for 12 images; image 0's true text (0) has the lowest ITC of its row, outside top-2.
   const n = 12;
-  const itc = Array.from({ length: n }, (_, i) => Array.from({ length: n }, (_, t) => (i === t ? (i === 0 ? -1 : 1) : 0.01 * ((i * 7 + t) % 10))));
-  const r = retrievalRecall(build(itc, Array.from({ length: n }, (_, t) => t), 2, (i, t) => (i === t ? 1 : 0)));
+  const itc = Array.from({ length: n }, (_, i) =>
+    Array.from({ length: n }, (_, t) => (i === t ? (i === 0 ? -1 : 1) : 0.01 * ((i * 7 + t) % 10))),
+  );
+  const r = retrievalRecall(
+    build(
+      itc,
+      Array.from({ length: n }, (_, t) => t),
+      2,
+      (i, t) => (i === t ? 1 : 0),
+    ),
+  );
   // Image 0: 2 re-ranked texts, then 10 texts at -100 with ties broken by index: text 0 is first of those → rank 2.
   assert.equal(r.imageToText.R1, (100 * 11) / 12);
   assert.equal(r.imageToText.R5, 100);
@@ -80,7 +92,10 @@ test('misaligned input is refused with the offending query named', () => {
   ];
   const s = build(itc, [0, 1], 1, () => 0);
   s.itmImageToText[1] = { indices: [0], itm: [0] }; // not image 1's top-1 by ITC
-  assert.throws(() => retrievalRecall(s), (e: Error) => e instanceof RetrievalInputError && /img1/.test(e.message));
+  assert.throws(
+    () => retrievalRecall(s),
+    (e: Error) => e instanceof RetrievalInputError && /img1/.test(e.message),
+  );
   const orphan = build(itc, [0, 0], 1, () => 0);
   assert.throws(() => retrievalRecall(orphan), /images without a ground-truth text: img1/);
   assert.throws(() => retrievalRecall({ ...build(itc, [0, 1], 1, () => 0), itc: [[1, 2]] }), /must be 2 × 2/);

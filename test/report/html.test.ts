@@ -33,13 +33,26 @@ function sampleData(): ReportData {
     enrichment: {
       original: { captions: 4, meanWords: 9.5, meanNouns: 2.25, meanAttributes: 0.5, meanOcrTokens: 0 },
       fused: {
-        captions: 2, meanWords: 17, meanNouns: 3.5, meanAttributes: 2, meanOcrTokens: 0.5,
-        contribution: { objects: 0.5, attributes: 1, ocr: 0.5 }, groundingRate: 0.95, decisions: { kept: 1, flagged: 0, fallback: 0 },
+        captions: 2,
+        meanWords: 17,
+        meanNouns: 3.5,
+        meanAttributes: 2,
+        meanOcrTokens: 0.5,
+        contribution: { objects: 0.5, attributes: 1, ocr: 0.5 },
+        groundingRate: 0.95,
+        decisions: { kept: 1, flagged: 0, fallback: 0 },
       },
       ablations: [
         {
-          label: 'objects+attributes+ocr', ablation: { objects: true, attributes: true, ocr: true }, captions: 2, meanWords: 17, meanNouns: 3.5,
-          meanAttributes: 2, meanOcrTokens: 0.5, contribution: { objects: 0.5, attributes: 1, ocr: 0.5 }, groundingRate: 0.95,
+          label: 'objects+attributes+ocr',
+          ablation: { objects: true, attributes: true, ocr: true },
+          captions: 2,
+          meanWords: 17,
+          meanNouns: 3.5,
+          meanAttributes: 2,
+          meanOcrTokens: 0.5,
+          contribution: { objects: 0.5, attributes: 1, ocr: 0.5 },
+          groundingRate: 0.95,
           decisions: { kept: 1, flagged: 0, fallback: 0 },
         },
       ],
@@ -64,7 +77,13 @@ function sampleData(): ReportData {
           generated: 'a picture of a dog and a bike',
         },
       },
-      { imageId: 'missing', imagePath: join(IMAGES, 'does-not-exist.jpg'), width: 100, height: 80, captions: { original: ['nothing here'] } },
+      {
+        imageId: 'missing',
+        imagePath: join(IMAGES, 'does-not-exist.jpg'),
+        width: 100,
+        height: 80,
+        captions: { original: ['nothing here'] },
+      },
     ],
   };
 }
@@ -77,67 +96,78 @@ test('renderReport escapes every text and embeds nothing external', () => {
   assert.ok(!/(?:src|href)="(?:https?:)?\/\//.test(html), 'no external URLs');
 });
 
-test('report opens in headless Chromium without console errors, tables hold the numbers, screenshot saved', { timeout: 120_000 }, async (t) => {
-  const data = await prepareReport(sampleData());
-  assert.ok(data.gallery[0].thumbnail?.dataUrl.startsWith('data:image/jpeg;base64,'));
-  assert.equal(data.gallery[1].thumbnail, undefined); // unreadable image: no thumbnail, no crash
-  const dir = mkdtempSync(join(tmpdir(), 'report-test-'));
-  const file = join(dir, 'report.html');
-  writeFileSync(file, renderReport(data));
+test(
+  'report opens in headless Chromium without console errors, tables hold the numbers, screenshot saved',
+  { timeout: 120_000 },
+  async (t) => {
+    const data = await prepareReport(sampleData());
+    assert.ok(data.gallery[0].thumbnail?.dataUrl.startsWith('data:image/jpeg;base64,'));
+    assert.equal(data.gallery[1].thumbnail, undefined); // unreadable image: no thumbnail, no crash
+    const dir = mkdtempSync(join(tmpdir(), 'report-test-'));
+    const file = join(dir, 'report.html');
+    writeFileSync(file, renderReport(data));
 
-  const browser = HeadlessChromium.launch();
-  t.after(() => browser.close());
-  const errors: string[] = [];
-  const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
-  const { sessionId } = await browser.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
-  browser.onEvent((e: CdpEvent) => {
-    if (e.sessionId !== sessionId) return;
-    if (e.method === 'Runtime.consoleAPICalled' && (e.params.type === 'error' || e.params.type === 'assert')) errors.push(JSON.stringify(e.params.args));
-    if (e.method === 'Runtime.exceptionThrown') errors.push(JSON.stringify(e.params.exceptionDetails));
-    if (e.method === 'Log.entryAdded' && (e.params.entry as { level: string }).level === 'error') errors.push((e.params.entry as { text: string }).text);
-  });
-  await browser.send('Runtime.enable', {}, sessionId);
-  await browser.send('Log.enable', {}, sessionId);
-  await browser.send('Page.enable', {}, sessionId);
-  await browser.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
-  const loaded = browser.waitFor('Page.loadEventFired', sessionId);
-  await browser.send('Page.navigate', { url: pathToFileURL(file).href }, sessionId);
-  await loaded;
+    const browser = HeadlessChromium.launch();
+    t.after(() => browser.close());
+    const errors: string[] = [];
+    const { targetId } = await browser.send<{ targetId: string }>('Target.createTarget', { url: 'about:blank' });
+    const { sessionId } = await browser.send<{ sessionId: string }>('Target.attachToTarget', { targetId, flatten: true });
+    browser.onEvent((e: CdpEvent) => {
+      if (e.sessionId !== sessionId) return;
+      if (e.method === 'Runtime.consoleAPICalled' && (e.params.type === 'error' || e.params.type === 'assert'))
+        errors.push(JSON.stringify(e.params.args));
+      if (e.method === 'Runtime.exceptionThrown') errors.push(JSON.stringify(e.params.exceptionDetails));
+      if (e.method === 'Log.entryAdded' && (e.params.entry as { level: string }).level === 'error')
+        errors.push((e.params.entry as { text: string }).text);
+    });
+    await browser.send('Runtime.enable', {}, sessionId);
+    await browser.send('Log.enable', {}, sessionId);
+    await browser.send('Page.enable', {}, sessionId);
+    await browser.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: 900, deviceScaleFactor: 1, mobile: false }, sessionId);
+    const loaded = browser.waitFor('Page.loadEventFired', sessionId);
+    await browser.send('Page.navigate', { url: pathToFileURL(file).href }, sessionId);
+    await loaded;
 
-  const evaluate = async <T>(expression: string): Promise<T> => {
-    const r = await browser.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
-    return r.result.value;
-  };
-  const cells = await evaluate<{ metric: string; source: string; split: string; text: string }[]>(
-    `[...document.querySelectorAll('td[data-metric]')].map(td => ({metric: td.dataset.metric, source: td.dataset.source, split: td.dataset.split, text: td.textContent}))`,
-  );
-  const cell = (metric: string, source: string, split = 'test') => cells.find((c) => c.metric === metric && c.source === source && c.split === split)?.text;
-  assert.equal(cell('Bleu_4', 'original'), '0.3125');
-  assert.equal(cell('Bleu_4', 'fused'), '0.1875');
-  assert.equal(cell('Bleu_4', 'generated'), '0.0625');
-  assert.equal(cell('CIDEr-D', 'original'), '1.2345');
-  assert.equal(cell('CIDEr-D', 'fused'), '—');
-  assert.equal(cell('CLIPScore', 'generated'), 'unavailable');
-  assert.equal(cell('R@1 i2t', 'generated', 'val'), '37.5000');
-  const ablation = await evaluate<string>(`document.querySelector('tr[data-ablation="objects+attributes+ocr"]').textContent`);
-  assert.match(ablation, /95\.0%/);
-  const page = await evaluate<{ boxes: number; imgs: number; title: string; shown: boolean; scriptTags: number }>(
-    `({boxes: document.querySelectorAll('rect.box').length, imgs: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
+    const evaluate = async <T>(expression: string): Promise<T> => {
+      const r = await browser.send<{ result: { value: T } }>('Runtime.evaluate', { expression, returnByValue: true }, sessionId);
+      return r.result.value;
+    };
+    const cells = await evaluate<{ metric: string; source: string; split: string; text: string }[]>(
+      `[...document.querySelectorAll('td[data-metric]')].map(td => ({metric: td.dataset.metric, source: td.dataset.source, split: td.dataset.split, text: td.textContent}))`,
+    );
+    const cell = (metric: string, source: string, split = 'test') =>
+      cells.find((c) => c.metric === metric && c.source === source && c.split === split)?.text;
+    assert.equal(cell('Bleu_4', 'original'), '0.3125');
+    assert.equal(cell('Bleu_4', 'fused'), '0.1875');
+    assert.equal(cell('Bleu_4', 'generated'), '0.0625');
+    assert.equal(cell('CIDEr-D', 'original'), '1.2345');
+    assert.equal(cell('CIDEr-D', 'fused'), '—');
+    assert.equal(cell('CLIPScore', 'generated'), 'unavailable');
+    assert.equal(cell('R@1 i2t', 'generated', 'val'), '37.5000');
+    const ablation = await evaluate<string>(`document.querySelector('tr[data-ablation="objects+attributes+ocr"]').textContent`);
+    assert.match(ablation, /95\.0%/);
+    const page = await evaluate<{ boxes: number; imgs: number; title: string; shown: boolean; scriptTags: number }>(
+      `({boxes: document.querySelectorAll('rect.box').length, imgs: [...document.images].filter(i => i.complete && i.naturalWidth > 0).length,
       title: document.title, shown: document.querySelector('.pic img').getBoundingClientRect().width > 0, scriptTags: document.scripts.length})`,
-  );
-  assert.equal(page.boxes, 2);
-  assert.equal(page.imgs, 1);
-  assert.equal(page.shown, true);
-  assert.equal(page.scriptTags, 0);
-  assert.equal(page.title, 'FuseCap benchmark <sample> & "quotes"');
+    );
+    assert.equal(page.boxes, 2);
+    assert.equal(page.imgs, 1);
+    assert.equal(page.shown, true);
+    assert.equal(page.scriptTags, 0);
+    assert.equal(page.title, 'FuseCap benchmark <sample> & "quotes"');
 
-  const height = await evaluate<number>('document.documentElement.scrollHeight');
-  await browser.send('Emulation.setDeviceMetricsOverride', { width: 1280, height: Math.min(height, 4000), deviceScaleFactor: 1, mobile: false }, sessionId);
-  const shot = await browser.send<{ data: string }>('Page.captureScreenshot', { format: 'png' }, sessionId);
-  const png = Buffer.from(shot.data, 'base64');
-  assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
-  const shotFile = join(dir, 'report.png');
-  writeFileSync(shotFile, png);
-  t.diagnostic(`screenshot: ${shotFile}`);
-  assert.deepEqual(errors, []);
-});
+    const height = await evaluate<number>('document.documentElement.scrollHeight');
+    await browser.send(
+      'Emulation.setDeviceMetricsOverride',
+      { width: 1280, height: Math.min(height, 4000), deviceScaleFactor: 1, mobile: false },
+      sessionId,
+    );
+    const shot = await browser.send<{ data: string }>('Page.captureScreenshot', { format: 'png' }, sessionId);
+    const png = Buffer.from(shot.data, 'base64');
+    assert.deepEqual([...png.subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
+    const shotFile = join(dir, 'report.png');
+    writeFileSync(shotFile, png);
+    t.diagnostic(`screenshot: ${shotFile}`);
+    assert.deepEqual(errors, []);
+  },
+);

@@ -4,7 +4,13 @@ import { clipScoreRows, cocoRows, retrievalRows } from '../../report/rows.ts';
 
 test('metric results become report rows with their own names; unavailable CLIPScore stays null', () => {
   const coco = cocoRows('test', 'fused', { imageIds: ['a'], corpus: { Bleu_4: 0.25, 'CIDEr-D': 1.5 }, perImage: {}, timingsMs: {} });
-  assert.deepEqual(coco.map((r) => [r.name, r.value]), [['Bleu_4', 0.25], ['CIDEr-D', 1.5]]);
+  assert.deepEqual(
+    coco.map((r) => [r.name, r.value]),
+    [
+      ['Bleu_4', 0.25],
+      ['CIDEr-D', 1.5],
+    ],
+  );
   assert.match(coco[1].note!, /"CIDEr"/);
 
   const none = clipScoreRows('test', 'generated', { status: 'unavailable', reason: 'no CLIP model configured' });
@@ -22,5 +28,8 @@ test('metric results become report rows with their own names; unavailable CLIPSc
     texts: 1,
     k: 16,
   });
-  assert.deepEqual(rr.map((r) => r.value), [10, 20, 30, 40, 50, 60, 35]);
+  assert.deepEqual(
+    rr.map((r) => r.value),
+    [10, 20, 30, 40, 50, 60, 35],
+  );
 });

@@ -16,11 +16,10 @@ import { ensureTemporalServer, startTemporalDevServer, stopTemporalServer } from
 import { isPidAlive, isPortFree, sleep } from '../../services/util.ts';
 
 test('search attribute flags name the three fusecap keywords', () => {
-  assert.deepEqual(FUSECAP_SEARCH_ATTRIBUTES.map((a) => `${a.name}=${a.type}`), [
-    'FusecapDataset=Keyword',
-    'FusecapRunKind=Keyword',
-    'FusecapStage=Keyword',
-  ]);
+  assert.deepEqual(
+    FUSECAP_SEARCH_ATTRIBUTES.map((a) => `${a.name}=${a.type}`),
+    ['FusecapDataset=Keyword', 'FusecapRunKind=Keyword', 'FusecapStage=Keyword'],
+  );
   assert.deepEqual(searchAttributeCliArgs().slice(0, 2), ['--search-attribute', 'FusecapDataset=Keyword']);
 });
 
@@ -91,7 +90,10 @@ test('start-dev with the Web UI and a second namespace', async () => {
     // The UI can take a moment after gRPC answers.
     let status = 0;
     for (let i = 0; i < 50 && status !== 200; i++) {
-      status = await fetch(server.uiUrl!).then((r) => r.status, () => 0);
+      status = await fetch(server.uiUrl!).then(
+        (r) => r.status,
+        () => 0,
+      );
       if (status !== 200) await sleep(100);
     }
     assert.equal(status, 200);

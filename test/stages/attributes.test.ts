@@ -57,7 +57,10 @@ describe('attributes stage', () => {
   test('an EXIF-rotated astronaut: the face is still found (boxes are upright)', async () => {
     const file = path.join(dir, 'astronaut-exif8.jpg');
     // Orientation 8 = turn 90° counter-clockwise to display: store the pixels turned clockwise.
-    await writeFile(file, await sharp(path.join(SAMPLE, 'astronaut.png')).rotate(90).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toBuffer());
+    await writeFile(
+      file,
+      await sharp(path.join(SAMPLE, 'astronaut.png')).rotate(90).withMetadata({ orientation: 8 }).jpeg({ quality: 95 }).toBuffer(),
+    );
     const { attrs } = await detectThenDescribe(file);
     const person = attrs.objects.find((o) => o.label === 'person');
     assert.ok(person?.person?.ageGroup, JSON.stringify(attrs));
@@ -71,9 +74,19 @@ describe('attributes stage', () => {
 
   test('no objects: empty result; missing upstream: clear error; changed file: StageInputError', async () => {
     const text = path.join(SAMPLE, 'text.png');
-    assert.deepEqual(await attributesStage.run(input(text, { imageWidth: 448, imageHeight: 172, objects: [] }), config), { objects: [], counts: {} });
+    assert.deepEqual(await attributesStage.run(input(text, { imageWidth: 448, imageHeight: 172, objects: [] }), config), {
+      objects: [],
+      counts: {},
+    });
     await assert.rejects(attributesStage.run(input(text), config), /needs the detect stage output/);
-    const stale: DetectOutput = { imageWidth: 100, imageHeight: 100, objects: [{ label: 'cat', score: 0.9, box: { x: 0, y: 0, width: 50, height: 50 } }] };
-    await assert.rejects(attributesStage.run(input(text, stale), config), (e: unknown) => e instanceof StageInputError && e.code === 'detect_size_mismatch');
+    const stale: DetectOutput = {
+      imageWidth: 100,
+      imageHeight: 100,
+      objects: [{ label: 'cat', score: 0.9, box: { x: 0, y: 0, width: 50, height: 50 } }],
+    };
+    await assert.rejects(
+      attributesStage.run(input(text, stale), config),
+      (e: unknown) => e instanceof StageInputError && e.code === 'detect_size_mismatch',
+    );
   });
 });

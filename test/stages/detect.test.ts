@@ -60,7 +60,9 @@ describe('detect stage', () => {
       'cmyk.jpg': await sharp(src).toColourspace('cmyk').jpeg().toBuffer(),
       'rgb16.png': await sharp(src).toColourspace('rgb16').png().toBuffer(),
       'big.jpg': await sharp(src).resize(5120, 3840).jpeg({ quality: 85 }).toBuffer(),
-      'one.png': await sharp({ create: { width: 1, height: 1, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } }).png().toBuffer(),
+      'one.png': await sharp({ create: { width: 1, height: 1, channels: 4, background: { r: 10, g: 200, b: 30, alpha: 0.5 } } })
+        .png()
+        .toBuffer(),
     };
     for (const [name, buf] of Object.entries(files)) {
       const file = path.join(dir, name);
@@ -86,7 +88,10 @@ describe('detect stage', () => {
   });
 
   test('missing and corrupt files are StageInputErrors with a code', async () => {
-    await assert.rejects(detectStage.run(input(path.join(dir, 'nope.jpg')), config), (e: unknown) => e instanceof StageInputError && e.code === 'missing_file');
+    await assert.rejects(
+      detectStage.run(input(path.join(dir, 'nope.jpg')), config),
+      (e: unknown) => e instanceof StageInputError && e.code === 'missing_file',
+    );
     const bad = path.join(dir, 'bad.jpg');
     await writeFile(bad, Buffer.from('not an image at all'));
     await assert.rejects(detectStage.run(input(bad), config), (e: unknown) => e instanceof StageInputError);

@@ -10,7 +10,15 @@ const stop = loadFixture('sign_stop');
 
 function input(overrides: Partial<StageInput> = {}): StageInput {
   return {
-    image: { id: 'img-1', datasetId: 'ds-1', path: '/data/sample/images/sign_stop.png', sha256: 'x', width: 640, height: 480, format: 'png' },
+    image: {
+      id: 'img-1',
+      datasetId: 'ds-1',
+      path: '/data/sample/images/sign_stop.png',
+      sha256: 'x',
+      width: 640,
+      height: 480,
+      format: 'png',
+    },
     upstream: { detect: stop.detect, attributes: stop.attributes, ocr: stop.ocr },
     captions: stop.captions,
     signal: new AbortController().signal,
@@ -62,8 +70,14 @@ describe('fuse stage', () => {
 
   test('bad input is a StageInputError with a code', async () => {
     const config = configSchema.parse({});
-    await assert.rejects(fuseStage.run(input({ captions: [] }), config), (e: unknown) => e instanceof StageInputError && e.code === 'no_caption');
-    await assert.rejects(fuseStage.run(input({ captions: ['  '] }), config), (e: unknown) => e instanceof StageInputError && e.code === 'no_caption');
+    await assert.rejects(
+      fuseStage.run(input({ captions: [] }), config),
+      (e: unknown) => e instanceof StageInputError && e.code === 'no_caption',
+    );
+    await assert.rejects(
+      fuseStage.run(input({ captions: ['  '] }), config),
+      (e: unknown) => e instanceof StageInputError && e.code === 'no_caption',
+    );
     await assert.rejects(
       fuseStage.run(input({ upstream: { detect: { objects: 'many' }, attributes: stop.attributes, ocr: stop.ocr } }), config),
       (e: unknown) => e instanceof StageInputError && e.code === 'bad_detect',

@@ -59,13 +59,21 @@ describe('ocr stage', () => {
     await sharp(STOP).grayscale().png().toFile(gray);
     const alpha = path.join(dir, 'alpha.png');
     // Black text on a fully transparent canvas: decodeImage flattens onto white.
-    await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"><text x="20" y="80" font-family="DejaVu Sans" font-size="56" fill="#000">Exit 12</text></svg>')).png().toFile(alpha);
+    await sharp(
+      Buffer.from(
+        '<svg xmlns="http://www.w3.org/2000/svg" width="400" height="120"><text x="20" y="80" font-family="DejaVu Sans" font-size="56" fill="#000">Exit 12</text></svg>',
+      ),
+    )
+      .png()
+      .toFile(alpha);
     const cmyk = path.join(dir, 'cmyk.jpg');
     await sharp(STOP).toColourspace('cmyk').jpeg({ quality: 92 }).toFile(cmyk);
     const deep = path.join(dir, 'deep.png');
     await sharp(STOP).toColourspace('rgb16').png().toFile(deep);
     const dot = path.join(dir, 'dot.png');
-    await sharp({ create: { width: 1, height: 1, channels: 4, background: '#ff000080' } }).png().toFile(dot);
+    await sharp({ create: { width: 1, height: 1, channels: 4, background: '#ff000080' } })
+      .png()
+      .toFile(dot);
     assert.equal((await sharp(deep).metadata()).depth, 'ushort');
     assert.equal((await sharp(cmyk).metadata()).space, 'cmyk');
     assert.deepEqual(await texts(gray), ['STOP']);
@@ -80,7 +88,10 @@ describe('ocr stage', () => {
     const rotated = path.join(dir, 'exif6.jpg');
     await sharp(STOP).rotate(-90).withMetadata({ orientation: 6 }).jpeg({ quality: 95 }).toFile(rotated);
     const out = await ocrStage.run(input(rotated), config);
-    assert.deepEqual(out.lines.map((l) => l.text), ['STOP']);
+    assert.deepEqual(
+      out.lines.map((l) => l.text),
+      ['STOP'],
+    );
     const box = out.lines[0].box;
     assert.ok(box.width > box.height * 2, `upright box expected, got ${JSON.stringify(box)}`);
     assert.ok(Math.abs(box.x - 200) < 15 && Math.abs(box.y - 177) < 15, JSON.stringify(box));
@@ -90,7 +101,10 @@ describe('ocr stage', () => {
     const huge = path.join(dir, 'huge.png');
     await sharp(STOP).resize(4800, 3600).png({ compressionLevel: 1 }).toFile(huge);
     const out = await ocrStage.run(input(huge), config);
-    assert.deepEqual(out.lines.map((l) => l.text), ['STOP']);
+    assert.deepEqual(
+      out.lines.map((l) => l.text),
+      ['STOP'],
+    );
     assert.ok(Math.abs(out.lines[0].box.x - 7.5 * 200) < 90, JSON.stringify(out.lines[0].box));
   });
 

@@ -28,7 +28,7 @@ export async function writeGeneratedDataset(
     let seed = (i + 1) * 2654435761;
     for (let p = 0; p < pixels.length; p++) {
       seed = (seed * 1103515245 + 12345) >>> 0;
-      pixels[p] = 100 + (seed >>> 24) % 56;
+      pixels[p] = 100 + ((seed >>> 24) % 56);
     }
     const color = COLORS[i % COLORS.length];
     const square = Buffer.from(

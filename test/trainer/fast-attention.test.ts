@@ -35,9 +35,12 @@ print(json.dumps(out))
 
 test('SDPA attention: same losses and gradients as HF eager attention', () => {
   const { checkpoint } = tinyModel();
-  const out = JSON.parse(execFileSync(PYTHON, ['-c', COMPARE, checkpoint], { env: { ...process.env, PYTHONPATH: TRAINER_PACKAGE_ROOT }, encoding: 'utf8' }));
+  const out = JSON.parse(
+    execFileSync(PYTHON, ['-c', COMPARE, checkpoint], { env: { ...process.env, PYTHONPATH: TRAINER_PACKAGE_ROOT }, encoding: 'utf8' }),
+  );
   assert.equal(out.patched, 10); // 2 vision layers + encoder and decoder self- and cross-attention, 2 layers each
-  for (const key of ['loss', 'loss_itc', 'loss_itm', 'loss_lm']) assert.ok(Math.abs(out.eager[key] - out.sdpa[key]) < 1e-4, `${key}: ${out.eager[key]} vs ${out.sdpa[key]}`);
+  for (const key of ['loss', 'loss_itc', 'loss_itm', 'loss_lm'])
+    assert.ok(Math.abs(out.eager[key] - out.sdpa[key]) < 1e-4, `${key}: ${out.eager[key]} vs ${out.sdpa[key]}`);
   assert.ok(Math.abs(out.eager_grad - out.sdpa_grad) / out.eager_grad < 1e-4, `grad norm ${out.eager_grad} vs ${out.sdpa_grad}`);
 });
 

@@ -54,7 +54,10 @@ export interface TinyModel {
 function sourcesHash(): string {
   const hash = createHash('sha256');
   const pkg = path.join(TRAINER_PACKAGE_ROOT, 'fusecap_trainer');
-  for (const name of readdirSync(pkg).filter((n) => n.endsWith('.py')).sort()) hash.update(name).update(readFileSync(path.join(pkg, name)));
+  for (const name of readdirSync(pkg)
+    .filter((n) => n.endsWith('.py'))
+    .sort())
+    hash.update(name).update(readFileSync(path.join(pkg, name)));
   hash.update(readFileSync(path.join(SAMPLE_DIR, 'captions.jsonl')));
   return hash.digest('hex').slice(0, 16);
 }
@@ -64,22 +67,53 @@ export const TINY_STEPS = 120;
 /** The tiny checkpoint + export, trained once per trainer version (see the file comment). */
 export function tinyModel(): TinyModel {
   const root = path.join(os.tmpdir(), `fusecap-tiny-${sourcesHash()}`);
-  const result = { checkpoint: path.join(root, 'run/checkpoints', `step-${String(TINY_STEPS).padStart(6, '0')}`), exportDir: path.join(root, 'export'), manifest: path.join(root, 'manifest.jsonl') };
+  const result = {
+    checkpoint: path.join(root, 'run/checkpoints', `step-${String(TINY_STEPS).padStart(6, '0')}`),
+    exportDir: path.join(root, 'export'),
+    manifest: path.join(root, 'manifest.jsonl'),
+  };
   if (existsSync(path.join(root, 'ready'))) return result;
   // Models of earlier trainer versions are never read again.
   for (const name of readdirSync(os.tmpdir())) {
-    if (/^fusecap-tiny-[0-9a-f]{16}$/.test(name) && existsSync(path.join(os.tmpdir(), name, 'ready'))) rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
+    if (/^fusecap-tiny-[0-9a-f]{16}$/.test(name) && existsSync(path.join(os.tmpdir(), name, 'ready')))
+      rmSync(path.join(os.tmpdir(), name), { recursive: true, force: true });
   }
   const building = `${root}.building-${process.pid}`;
   rmSync(building, { recursive: true, force: true });
   mkdirSync(building, { recursive: true });
   writeSampleManifest(path.join(building, 'manifest.jsonl'));
-  trainerCli(['train', '--manifest', path.join(building, 'manifest.jsonl'), '--out', path.join(building, 'run'), '--preset', 'tiny',
-    '--steps', String(TINY_STEPS), '--batch-size', '8', '--lr', '1e-3', '--checkpoint-every', String(TINY_STEPS), '--seed', '0', '--log-every', '20']);
-  trainerCli(['export', '--checkpoint', path.join(building, 'run/checkpoints', path.basename(result.checkpoint)), '--out', path.join(building, 'export')]);
+  trainerCli([
+    'train',
+    '--manifest',
+    path.join(building, 'manifest.jsonl'),
+    '--out',
+    path.join(building, 'run'),
+    '--preset',
+    'tiny',
+    '--steps',
+    String(TINY_STEPS),
+    '--batch-size',
+    '8',
+    '--lr',
+    '1e-3',
+    '--checkpoint-every',
+    String(TINY_STEPS),
+    '--seed',
+    '0',
+    '--log-every',
+    '20',
+  ]);
+  trainerCli([
+    'export',
+    '--checkpoint',
+    path.join(building, 'run/checkpoints', path.basename(result.checkpoint)),
+    '--out',
+    path.join(building, 'export'),
+  ]);
   writeFileSync(path.join(building, 'ready'), new Date().toISOString());
   // Paths recorded inside (manifest, source checkpoint) name the building folder; nothing reads them back.
-  if (existsSync(path.join(root, 'ready'))) rmSync(building, { recursive: true, force: true }); // another test file won the race
+  if (existsSync(path.join(root, 'ready')))
+    rmSync(building, { recursive: true, force: true }); // another test file won the race
   else {
     rmSync(root, { recursive: true, force: true });
     renameSync(building, root);

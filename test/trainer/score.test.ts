@@ -81,12 +81,33 @@ shutil.copy(sys.argv[1] + "/tokenizer.json", sys.argv[2])
 test('--pretrained: a HF BLIP folder (save_pretrained layout) is loaded, fine-tuned (LM only) and starts from its weights', async () => {
   const hfDir = path.join(work, 'hf-blip');
   const { execFileSync } = await import('node:child_process');
-  execFileSync(PYTHON, ['-c', SAVE_HF_BLIP, model.checkpoint, hfDir], { env: { ...process.env, PYTHONPATH: path.resolve(import.meta.dirname, '../../trainer') } });
+  execFileSync(PYTHON, ['-c', SAVE_HF_BLIP, model.checkpoint, hfDir], {
+    env: { ...process.env, PYTHONPATH: path.resolve(import.meta.dirname, '../../trainer') },
+  });
   const events: TrainerEvent[] = [];
   const final = await runTrainer({
     python: PYTHON,
-    args: ['-m', 'fusecap_trainer', 'train', '--manifest', model.manifest, '--out', path.join(work, 'ft'), '--pretrained', hfDir, '--mode', 'finetune',
-      '--steps', '3', '--batch-size', '4', '--lr', '1e-5', '--threads', THREADS],
+    args: [
+      '-m',
+      'fusecap_trainer',
+      'train',
+      '--manifest',
+      model.manifest,
+      '--out',
+      path.join(work, 'ft'),
+      '--pretrained',
+      hfDir,
+      '--mode',
+      'finetune',
+      '--steps',
+      '3',
+      '--batch-size',
+      '4',
+      '--lr',
+      '1e-5',
+      '--threads',
+      THREADS,
+    ],
     onEvent: (e) => events.push(e),
   });
   assert.equal(final.event, 'done');

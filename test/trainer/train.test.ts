@@ -27,7 +27,24 @@ type StepEvent = Extract<TrainerEvent, { event: 'step' }>;
 
 async function train(out: string, extra: string[], hooks: { signal?: AbortSignal; onEvent?: (e: TrainerEvent) => void } = {}) {
   const events: TrainerEvent[] = [];
-  const args = ['-m', 'fusecap_trainer', 'train', '--manifest', manifest, '--out', out, '--preset', 'tiny', '--batch-size', '8', '--lr', '1e-3', '--threads', THREADS, ...extra];
+  const args = [
+    '-m',
+    'fusecap_trainer',
+    'train',
+    '--manifest',
+    manifest,
+    '--out',
+    out,
+    '--preset',
+    'tiny',
+    '--batch-size',
+    '8',
+    '--lr',
+    '1e-3',
+    '--threads',
+    THREADS,
+    ...extra,
+  ];
   const promise = runTrainer({
     python: PYTHON,
     args,
@@ -55,9 +72,13 @@ describe('train', () => {
     assert.equal(start.pairs, pairs);
     assert.equal(start.mode, 'pretrain');
     const s = steps(events);
-    assert.deepEqual(s.map((e) => e.step), Array.from({ length: 60 }, (_, i) => i + 1));
+    assert.deepEqual(
+      s.map((e) => e.step),
+      Array.from({ length: 60 }, (_, i) => i + 1),
+    );
     for (const e of s) {
-      for (const key of ['loss', 'loss_itc', 'loss_itm', 'loss_lm', 'samples_per_s'] as const) assert.ok(Number.isFinite(e[key]), `${key} at step ${e.step}`);
+      for (const key of ['loss', 'loss_itc', 'loss_itm', 'loss_lm', 'samples_per_s'] as const)
+        assert.ok(Number.isFinite(e[key]), `${key} at step ${e.step}`);
     }
     const first = mean(s.slice(0, 5).map((e) => e.loss));
     const last = mean(s.slice(-5).map((e) => e.loss));
@@ -67,8 +88,16 @@ describe('train', () => {
     assert.ok(last < first * 0.7, `loss should fall by 30%: ${first} → ${last}`);
     assert.ok(lastLm < firstLm * 0.6, `LM loss should fall by 40%: ${firstLm} → ${lastLm}`);
 
-    const ckpts = events.filter((e) => e.event === 'checkpoint') as { step: number; path: string; sha256: string; metrics: Record<string, number> }[];
-    assert.deepEqual(ckpts.map((c) => c.step), [20, 40, 60]);
+    const ckpts = events.filter((e) => e.event === 'checkpoint') as {
+      step: number;
+      path: string;
+      sha256: string;
+      metrics: Record<string, number>;
+    }[];
+    assert.deepEqual(
+      ckpts.map((c) => c.step),
+      [20, 40, 60],
+    );
     assert.deepEqual(readdirSync(path.join(out, 'checkpoints')).sort(), ['step-000040', 'step-000060']);
     const lastDir = ckpts[2].path;
     for (const f of ['model.pt', 'optimizer.pt', 'scheduler.pt', 'rng.pt', 'state.json', 'blip_config.json', 'tokenizer.json']) {
@@ -83,7 +112,8 @@ describe('train', () => {
     const exportDir = path.join(work, 'e2e-export');
     trainerCli(['export', '--checkpoint', lastDir, '--out', exportDir]);
     const meta = JSON.parse(readFileSync(path.join(exportDir, 'export.json'), 'utf8'));
-    for (const f of ['vision_encoder.onnx', 'text_decoder.onnx', 'decoder_cross_kv.onnx', 'decoder_step.onnx', 'tokenizer.json']) assert.ok(existsSync(path.join(exportDir, f)), f);
+    for (const f of ['vision_encoder.onnx', 'text_decoder.onnx', 'decoder_cross_kv.onnx', 'decoder_step.onnx', 'tokenizer.json'])
+      assert.ok(existsSync(path.join(exportDir, f)), f);
     assert.deepEqual(meta.kv_cache, { layers: 2, heads: 4, head_dim: 32, image_tokens: 17 });
     assert.equal(meta.image_size, 64);
     assert.equal(meta.step, 60);
@@ -112,9 +142,15 @@ describe('train', () => {
         }
       },
     });
-    await assert.rejects(killed.promise, (error: unknown) => error instanceof TrainerProcessError && error.signal === 'SIGKILL' && error.kind === 'crash');
+    await assert.rejects(
+      killed.promise,
+      (error: unknown) => error instanceof TrainerProcessError && error.signal === 'SIGKILL' && error.kind === 'crash',
+    );
     assert.equal(killedAfter, 6);
-    const latest = readdirSync(path.join(out, 'checkpoints')).filter((n) => n.startsWith('step-')).sort().at(-1)!;
+    const latest = readdirSync(path.join(out, 'checkpoints'))
+      .filter((n) => n.startsWith('step-'))
+      .sort()
+      .at(-1)!;
     const resumed = await train(out, [...common, '--resume-from', path.join(out, 'checkpoints', latest)]);
     const final = await resumed.promise;
     const latestStep = Number(latest.slice(5));
@@ -160,16 +196,22 @@ describe('bad input', () => {
     assert.equal(run.events.filter((e) => e.event === 'step').length, 0);
   };
 
-  test('missing checkpoint folder', () => expectUsageError(['--steps', '5', '--resume-from', path.join(work, 'no-such-ckpt')], /checkpoint folder not found: .*no-such-ckpt/));
+  test('missing checkpoint folder', () =>
+    expectUsageError(['--steps', '5', '--resume-from', path.join(work, 'no-such-ckpt')], /checkpoint folder not found: .*no-such-ckpt/));
   test('incomplete checkpoint folder', () => {
     const dir = path.join(work, 'empty-ckpt');
     mkdirSync(dir, { recursive: true });
     writeFileSync(path.join(dir, 'state.json'), '{}');
-    return expectUsageError(['--steps', '5', '--resume-from', dir], /checkpoint .*empty-ckpt is incomplete: missing model\.pt, blip_config\.json, tokenizer\.json/);
+    return expectUsageError(
+      ['--steps', '5', '--resume-from', dir],
+      /checkpoint .*empty-ckpt is incomplete: missing model\.pt, blip_config\.json, tokenizer\.json/,
+    );
   });
-  test('missing pretrained folder', () => expectUsageError(['--steps', '5', '--pretrained', path.join(work, 'no-blip')], /pretrained model folder not found/));
+  test('missing pretrained folder', () =>
+    expectUsageError(['--steps', '5', '--pretrained', path.join(work, 'no-blip')], /pretrained model folder not found/));
   test('batch size 0', () => expectUsageError(['--steps', '5', '--batch-size', '0'], /--batch-size must be at least 1, got 0/));
-  test('batch size larger than the dataset', () => expectUsageError(['--steps', '5', '--batch-size', '500'], /--batch-size 500 is larger than the \d+ usable pairs/));
+  test('batch size larger than the dataset', () =>
+    expectUsageError(['--steps', '5', '--batch-size', '500'], /--batch-size 500 is larger than the \d+ usable pairs/));
 
   test('corrupt and missing images, empty captions: skipped, counted, training goes on', async () => {
     const corrupt = path.join(work, 'corrupt.jpg');
@@ -183,7 +225,21 @@ describe('bad input', () => {
     const events: TrainerEvent[] = [];
     const final = await runTrainer({
       python: PYTHON,
-      args: ['-m', 'fusecap_trainer', 'train', '--manifest', badManifest, '--out', path.join(work, 'skips'), '--steps', '2', '--batch-size', '4', '--threads', THREADS],
+      args: [
+        '-m',
+        'fusecap_trainer',
+        'train',
+        '--manifest',
+        badManifest,
+        '--out',
+        path.join(work, 'skips'),
+        '--steps',
+        '2',
+        '--batch-size',
+        '4',
+        '--threads',
+        THREADS,
+      ],
       onEvent: (e) => events.push(e),
     });
     assert.equal(final.event, 'done');

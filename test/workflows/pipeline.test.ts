@@ -80,18 +80,26 @@ describe('pipeline on real Temporal + PostgreSQL', () => {
     const result: PipelineResult = await temporal.client.workflow.execute('fuseCapPipeline', {
       taskQueue: `${temporal.prefix}-io`,
       workflowId: `${temporal.prefix}-run-a`,
-      args: [{ datasetId: 'a', config: { pipeline: { stages: ['probe'], batchSize: 8, maxConcurrentBatches: 2, batchesPerExecution: 2 } } }],
+      args: [
+        { datasetId: 'a', config: { pipeline: { stages: ['probe'], batchSize: 8, maxConcurrentBatches: 2, batchesPerExecution: 2 } } },
+      ],
     });
     // batchesPerExecution 2 with 5 batches forces continue-as-new twice; totals must survive it.
     assert.equal(result.images, 40);
-    assert.deepEqual({ ...result.totals.probe, workMs: 0 }, { images: 40, processed: 40, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0 });
+    assert.deepEqual(
+      { ...result.totals.probe, workMs: 0, activityMs: 0 },
+      { images: 40, processed: 40, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 },
+    );
     assert.deepEqual(await probeRows(database, 'a'), { rows: 40, ok: 40 });
     const run = await getRun(database.db, { id: `${temporal.prefix}-run-a` });
     assert.equal(run?.status, 'completed');
     assert.equal(run?.counts['probe.processed'], 40);
     assert.equal(run?.counts.images, 40);
     const sized = await database.db.select({ w: images.width }).from(images).where(eq(images.datasetId, 'a'));
-    assert.ok(sized.every((r) => r.w === 96), 'probe stored the upright size on every image');
+    assert.ok(
+      sized.every((r) => r.w === 96),
+      'probe stored the upright size on every image',
+    );
   });
 
   test('terminate a run, resume: only the missing images are processed', async () => {
@@ -109,7 +117,10 @@ describe('pipeline on real Temporal + PostgreSQL', () => {
     assert.ok(partial < 120, `terminated before the end (${partial} done)`);
     await resumeRun(sessionOf(temporal), runId);
     const result: PipelineResult = await temporal.client.workflow.getHandle(runId).result();
-    assert.ok(result.totals.probe.skipped >= partial - 4, `resume skipped the ${partial} finished images (skipped ${result.totals.probe.skipped})`);
+    assert.ok(
+      result.totals.probe.skipped >= partial - 4,
+      `resume skipped the ${partial} finished images (skipped ${result.totals.probe.skipped})`,
+    );
     assert.equal(result.totals.probe.processed + result.totals.probe.skipped, 120);
     assert.deepEqual(await probeRows(database, 'b'), { rows: 120, ok: 120 });
   });
@@ -155,7 +166,18 @@ describe('pipeline on real Temporal + PostgreSQL', () => {
     const manifest = await writeGeneratedDataset(join(dir, 'd'), 6);
     // The run starts before its dataset exists: it fails (non-retryable), then a reset re-runs it.
     const runId = `${temporal.prefix}-cli-d`;
-    run('workflow', 'start', '--task-queue', `${temporal.prefix}-io`, '--type', 'fuseCapPipeline', '--workflow-id', runId, '--input', JSON.stringify({ datasetId: 'd', config: { pipeline: { stages: ['probe'] } } }));
+    run(
+      'workflow',
+      'start',
+      '--task-queue',
+      `${temporal.prefix}-io`,
+      '--type',
+      'fuseCapPipeline',
+      '--workflow-id',
+      runId,
+      '--input',
+      JSON.stringify({ datasetId: 'd', config: { pipeline: { stages: ['probe'] } } }),
+    );
     await assert.rejects(temporal.client.workflow.getHandle(runId).result(), (error: Error) => /does not exist/.test(causeChain(error)));
     await waitFor('the run to be listed by dataset', async () =>
       run('workflow', 'list', '--query', `FusecapDataset="d" AND FusecapRunKind="pipeline"`).includes(runId),
@@ -206,10 +228,14 @@ describe('worker killed mid-run', () => {
       args: [{ datasetId: 'k', config: { pipeline: { stages: ['probe'], batchSize: 10, maxConcurrentBatches: 2 } } }],
     });
     // Kill while a batch is part-way done (rows not a multiple of the batch size), so its retry has work to skip.
-    await waitFor('a batch part-way done', async () => {
-      const { rows } = await probeRows(database, 'k');
-      return rows >= 15 && rows % 10 !== 0;
-    }, 120_000);
+    await waitFor(
+      'a batch part-way done',
+      async () => {
+        const { rows } = await probeRows(database, 'k');
+        return rows >= 15 && rows % 10 !== 0;
+      },
+      120_000,
+    );
     first.kill('SIGKILL');
     const atKill = (await probeRows(database, 'k')).rows;
     assert.ok(atKill < 150, `killed mid-run (${atKill} done)`);

@@ -45,7 +45,13 @@ describe('training supervised by Temporal', () => {
 
   function startWorkerProcess(): Promise<ChildProcess> {
     const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'worker-process.ts')], {
-      env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, FUSECAP_QUEUE_PREFIX: temporal.prefix, FUSECAP_HOME: stateDir },
+      env: {
+        ...process.env,
+        DATABASE_URL: database.url,
+        TEMPORAL_ADDRESS: temporal.address,
+        FUSECAP_QUEUE_PREFIX: temporal.prefix,
+        FUSECAP_HOME: stateDir,
+      },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     children.push(child);
@@ -77,7 +83,10 @@ describe('training supervised by Temporal', () => {
     await startWorkerProcess();
     const result: PipelineResult = await handle.result();
     const train = result.train!;
-    assert.ok(train.resumedFromStep !== null && train.resumedFromStep >= killedAfter, `resumed from a recorded checkpoint (${train.resumedFromStep})`);
+    assert.ok(
+      train.resumedFromStep !== null && train.resumedFromStep >= killedAfter,
+      `resumed from a recorded checkpoint (${train.resumedFromStep})`,
+    );
     assert.equal(train.firstStep, train.resumedFromStep! + 1, 'the first step after the resume follows the checkpoint');
     assert.equal(train.step, TRAIN.steps, 'training ends at the configured step count');
     const kept = await listCheckpoints(database.db, { runId });
@@ -95,7 +104,12 @@ describe('training supervised by Temporal', () => {
       temporal.client.workflow.execute('fuseCapPipeline', {
         taskQueue: `${temporal.prefix}-io`,
         workflowId: `${temporal.prefix}-bad-pretrained`,
-        args: [{ datasetId: 'sample', config: { pipeline: { stages: ['probe'], train: true }, train: { ...TRAIN, pretrained: '/nonexistent/blip-base' } } }],
+        args: [
+          {
+            datasetId: 'sample',
+            config: { pipeline: { stages: ['probe'], train: true }, train: { ...TRAIN, pretrained: '/nonexistent/blip-base' } },
+          },
+        ],
       }),
       (error: Error) => {
         const chain = causeChain(error);

@@ -20,7 +20,10 @@ test('a local CLIP folder with a config but no ONNX weights fails offline, namin
   const folder = path.join(dir, 'clip-empty');
   await mkdir(folder);
   await writeFile(path.join(folder, 'config.json'), JSON.stringify({ model_type: 'clip' }));
-  await assert.rejects(loadClipAttributes({ model: folder }), (e: Error) => e.message.includes(folder) && /attributes\.clipModel/.test(e.message));
+  await assert.rejects(
+    loadClipAttributes({ model: folder }),
+    (e: Error) => e.message.includes(folder) && /attributes\.clipModel/.test(e.message),
+  );
 });
 
 test('clip model ref names the CLIP model', () => {

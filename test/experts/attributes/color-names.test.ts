@@ -22,13 +22,30 @@ const hex = (h: string) => nameRgb(parseInt(h.slice(1, 3), 16), parseInt(h.slice
 
 test('basic colours and their common shades get the expected names', () => {
   const cases: [string, string][] = [
-    ['#ff0000', 'red'], ['#cc2222', 'red'], ['#8b0000', 'dark red'],
-    ['#ff8800', 'orange'], ['#ffff00', 'yellow'], ['#ffd700', 'yellow'],
-    ['#00aa00', 'green'], ['#006400', 'dark green'], ['#90ee90', 'light green'],
-    ['#0000ff', 'blue'], ['#1e90ff', 'blue'], ['#000080', 'dark blue'], ['#87ceeb', 'light blue'],
-    ['#800080', 'purple'], ['#ff99cc', 'pink'], ['#ff69b4', 'pink'],
-    ['#8b4513', 'brown'], ['#d2b48c', 'light brown'],
-    ['#000000', 'black'], ['#101010', 'black'], ['#808080', 'gray'], ['#c0c0c0', 'gray'], ['#ffffff', 'white'], ['#f4f4f4', 'white'],
+    ['#ff0000', 'red'],
+    ['#cc2222', 'red'],
+    ['#8b0000', 'dark red'],
+    ['#ff8800', 'orange'],
+    ['#ffff00', 'yellow'],
+    ['#ffd700', 'yellow'],
+    ['#00aa00', 'green'],
+    ['#006400', 'dark green'],
+    ['#90ee90', 'light green'],
+    ['#0000ff', 'blue'],
+    ['#1e90ff', 'blue'],
+    ['#000080', 'dark blue'],
+    ['#87ceeb', 'light blue'],
+    ['#800080', 'purple'],
+    ['#ff99cc', 'pink'],
+    ['#ff69b4', 'pink'],
+    ['#8b4513', 'brown'],
+    ['#d2b48c', 'light brown'],
+    ['#000000', 'black'],
+    ['#101010', 'black'],
+    ['#808080', 'gray'],
+    ['#c0c0c0', 'gray'],
+    ['#ffffff', 'white'],
+    ['#f4f4f4', 'white'],
   ];
   for (const [h, want] of cases) assert.equal(hex(h), want, h);
 });

@@ -41,15 +41,26 @@ test('a grey object on a grey-blue background: achromatic object named gray, not
 });
 
 test('white object on grey and black object on a light tint', async () => {
-  const white = objectColors(await render('#6e6e6e', '<rect x="110" y="70" width="100" height="100" fill="#fafafa"/>'), { x: 100, y: 60, width: 120, height: 120 }, 2);
+  const white = objectColors(
+    await render('#6e6e6e', '<rect x="110" y="70" width="100" height="100" fill="#fafafa"/>'),
+    { x: 100, y: 60, width: 120, height: 120 },
+    2,
+  );
   assert.deepEqual(names(white), ['white']);
-  const black = objectColors(await render('#f0e6f0', '<circle cx="160" cy="120" r="55" fill="#111111"/>'), { x: 100, y: 60, width: 120, height: 120 }, 2);
+  const black = objectColors(
+    await render('#f0e6f0', '<circle cx="160" cy="120" r="55" fill="#111111"/>'),
+    { x: 100, y: 60, width: 120, height: 120 },
+    2,
+  );
   assert.deepEqual(names(black), ['black']);
 });
 
 test('a two-coloured object reports both colours, dominant first', async () => {
   // Yellow body with a green band covering ~35% of it, on a grey background.
-  const img = await render('#909090', '<rect x="110" y="70" width="100" height="100" fill="#f5d800"/><rect x="110" y="135" width="100" height="35" fill="#0a8a0a"/>');
+  const img = await render(
+    '#909090',
+    '<rect x="110" y="70" width="100" height="100" fill="#f5d800"/><rect x="110" y="135" width="100" height="35" fill="#0a8a0a"/>',
+  );
   const r = objectColors(img, { x: 104, y: 64, width: 112, height: 112 }, 2);
   assert.deepEqual(names(r), ['yellow', 'green']);
   assert.ok(r.colors[0].share > r.colors[1].share);
@@ -57,8 +68,15 @@ test('a two-coloured object reports both colours, dominant first', async () => {
 });
 
 test('an orange disc pasted on a real photo (china.jpg) is orange despite the busy background', async () => {
-  const disc = await sharp(Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><circle cx="60" cy="60" r="56" fill="#ff8a00"/></svg>')).png().toBuffer();
-  const buf = await sharp(path.join(SAMPLE, 'china.jpg')).composite([{ input: disc, left: 300, top: 150 }]).png().toBuffer();
+  const disc = await sharp(
+    Buffer.from('<svg xmlns="http://www.w3.org/2000/svg" width="120" height="120"><circle cx="60" cy="60" r="56" fill="#ff8a00"/></svg>'),
+  )
+    .png()
+    .toBuffer();
+  const buf = await sharp(path.join(SAMPLE, 'china.jpg'))
+    .composite([{ input: disc, left: 300, top: 150 }])
+    .png()
+    .toBuffer();
   const img = await decodeImage(buf);
   const r = objectColors(img, { x: 296, y: 146, width: 128, height: 128 }, 2);
   assert.equal(names(r)[0], 'orange', JSON.stringify(r));

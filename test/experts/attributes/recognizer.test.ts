@@ -70,7 +70,10 @@ test('colours of clear objects: red stop sign, brown tabby, red-and-dark motorcy
   const cat = (await describeFile('chelsea.png')).attrs.objects.find((o) => o.label === 'cat')!;
   assert.equal(baseColor(cat.colors[0].name), 'brown');
   const moto = (await describeFile('motorcycle_left.png')).attrs.objects.find((o) => o.label === 'motorcycle')!;
-  assert.ok(moto.colors.some((c) => c.name === 'red'), JSON.stringify(moto.colors));
+  assert.ok(
+    moto.colors.some((c) => c.name === 'red'),
+    JSON.stringify(moto.colors),
+  );
   // horses.jpg's best-scored horse (right) is a grey roan; its grey neighbour reaches into the ring.
   const horse = (await describeFile('horses.jpg')).attrs.objects[0];
   assert.equal(horse.position, 'middle right');
@@ -79,7 +82,11 @@ test('colours of clear objects: red stop sign, brown tabby, red-and-dark motorcy
 
 test('a person box with no face in it gets no person field (skips cleanly)', async () => {
   const image = await decodeImage(SAMPLE('flower.jpg'));
-  const detections: DetectOutput = { imageWidth: image.width, imageHeight: image.height, objects: [{ label: 'person', score: 0.9, box: { x: 100, y: 50, width: 200, height: 300 } }] };
+  const detections: DetectOutput = {
+    imageWidth: image.width,
+    imageHeight: image.height,
+    objects: [{ label: 'person', score: 0.9, box: { x: 100, y: 50, width: 200, height: 300 } }],
+  };
   const attrs = await recognizer.describe(image, detections);
   assert.equal(attrs.objects[0].person, undefined);
   assert.deepEqual(attrs.counts, { person: 1 });
@@ -87,8 +94,14 @@ test('a person box with no face in it gets no person field (skips cleanly)', asy
 
 test('no objects → empty result; detections from another image size are refused', async () => {
   const image = await decodeImage(SAMPLE('text.png'));
-  assert.deepEqual(await recognizer.describe(image, { imageWidth: image.width, imageHeight: image.height, objects: [] }), { objects: [], counts: {} });
-  await assert.rejects(recognizer.describe(image, { imageWidth: 10, imageHeight: 10, objects: [] }), /detections were made on a 10×10 image/);
+  assert.deepEqual(await recognizer.describe(image, { imageWidth: image.width, imageHeight: image.height, objects: [] }), {
+    objects: [],
+    counts: {},
+  });
+  await assert.rejects(
+    recognizer.describe(image, { imageWidth: 10, imageHeight: 10, objects: [] }),
+    /detections were made on a 10×10 image/,
+  );
 });
 
 test('age groups and head region', () => {
@@ -102,9 +115,15 @@ test('bad options and missing models fail with clear messages', async () => {
   await assert.rejects(createAttributeRecognizer({ maxColors: 9 }), /maxColors must be an integer 1\.\.5/);
   await assert.rejects(createAttributeRecognizer({ backend: 'clip' }), /needs clipModel/);
   const empty = await mkdtemp(path.join(os.tmpdir(), 'fusecap-clip-'));
-  await assert.rejects(createAttributeRecognizer({ backend: 'clip', clipModel: empty, faces: false }), (e: Error) => e.message.includes(empty) && /no config\.json/.test(e.message));
+  await assert.rejects(
+    createAttributeRecognizer({ backend: 'clip', clipModel: empty, faces: false }),
+    (e: Error) => e.message.includes(empty) && /no config\.json/.test(e.message),
+  );
   const noModels = await mkdtemp(path.join(os.tmpdir(), 'fusecap-faces-'));
-  await assert.rejects(loadFaceModels({ modelsDir: noModels }), (e: Error) => e.message.includes(path.join(noModels, 'blazeface.json')) && /@vladmandic\/human-models/.test(e.message));
+  await assert.rejects(
+    loadFaceModels({ modelsDir: noModels }),
+    (e: Error) => e.message.includes(path.join(noModels, 'blazeface.json')) && /@vladmandic\/human-models/.test(e.message),
+  );
 });
 
 test('face models leak no tensors per person', async () => {

@@ -91,7 +91,9 @@ test('every label is a COCO-80 name, every box lies inside the image', async () 
   const out = await detect('person.jpg');
   for (const o of out.objects) {
     assert.ok(COCO_80.includes(o.label));
-    assert.ok(o.box.x >= 0 && o.box.y >= 0 && o.box.x + o.box.width <= out.imageWidth + 1e-6 && o.box.y + o.box.height <= out.imageHeight + 1e-6);
+    assert.ok(
+      o.box.x >= 0 && o.box.y >= 0 && o.box.x + o.box.width <= out.imageWidth + 1e-6 && o.box.y + o.box.height <= out.imageHeight + 1e-6,
+    );
   }
 });
 

@@ -33,7 +33,10 @@ test('EXIF orientation 6: boxes match the upright photo', async () => {
     const b = fromExif.objects.find((o) => o.label === label);
     assert.ok(b, `${label} missing after rotation: ${labelsOf(fromExif)}`);
     const diffs = [b.box.x - a.box.x, b.box.y - a.box.y, b.box.width - a.box.width, b.box.height - a.box.height];
-    assert.ok(diffs.every((d) => Math.abs(d) < 12), `${label}: ${JSON.stringify(a.box)} vs ${JSON.stringify(b.box)}`);
+    assert.ok(
+      diffs.every((d) => Math.abs(d) < 12),
+      `${label}: ${JSON.stringify(a.box)} vs ${JSON.stringify(b.box)}`,
+    );
   }
 });
 
@@ -52,13 +55,20 @@ test('grayscale, alpha, CMYK and 16-bit versions of chelsea.png are all read and
     assert.equal(out.imageWidth, 451, name);
     // Without colour CenterNet takes the tabby for a dog (measured: dog 0.4); the animal is still found.
     const accepted = name === 'gray' ? ['cat', 'dog'] : ['cat'];
-    assert.ok(labelsOf(out).some((l) => accepted.includes(l)), `${name}: ${labelsOf(out)}`);
+    assert.ok(
+      labelsOf(out).some((l) => accepted.includes(l)),
+      `${name}: ${labelsOf(out)}`,
+    );
   }
 });
 
 test('a 1×1 image and a flat grey image give empty results', async () => {
-  const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#804020' } }).png().toBuffer();
-  const flat = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } }).png().toBuffer();
+  const one = await sharp({ create: { width: 1, height: 1, channels: 3, background: '#804020' } })
+    .png()
+    .toBuffer();
+  const flat = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#808080' } })
+    .png()
+    .toBuffer();
   for (const buf of [one, flat]) {
     const out = await detector.detect(await decodeImage(buf));
     assert.deepEqual(out.objects, []);
@@ -72,5 +82,8 @@ test('a 6144×4608 upscale of dog.jpg gives the same objects at 8× the coordina
   assert.equal(large.imageWidth, 6144);
   const a = small.objects.find((o) => o.label === 'dog')!;
   const b = large.objects.find((o) => o.label === 'dog')!;
-  assert.ok(Math.abs(b.box.x / 8 - a.box.x) < 8 && Math.abs(b.box.width / 8 - a.box.width) < 8, `${JSON.stringify(a.box)} vs ${JSON.stringify(b.box)}`);
+  assert.ok(
+    Math.abs(b.box.x / 8 - a.box.x) < 8 && Math.abs(b.box.width / 8 - a.box.width) < 8,
+    `${JSON.stringify(a.box)} vs ${JSON.stringify(b.box)}`,
+  );
 });

@@ -19,21 +19,30 @@ const namesPackage = /@vladmandic\/human-models/;
 
 test('missing model.json', async () => {
   const file = path.join(os.tmpdir(), 'fusecap-no-such-dir', 'centernet.json');
-  await assert.rejects(createDetector({ model: file }), (e: Error) => e.message.includes(file) && /missing/.test(e.message) && namesPackage.test(e.message));
+  await assert.rejects(
+    createDetector({ model: file }),
+    (e: Error) => e.message.includes(file) && /missing/.test(e.message) && namesPackage.test(e.message),
+  );
 });
 
 test('model.json that is not JSON', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fusecap-cn-'));
   const file = await copyModel(dir);
   await writeFile(file, '{"modelTopology": ');
-  await assert.rejects(createDetector({ model: file }), (e: Error) => e.message.includes(file) && /corrupt/.test(e.message) && namesPackage.test(e.message));
+  await assert.rejects(
+    createDetector({ model: file }),
+    (e: Error) => e.message.includes(file) && /corrupt/.test(e.message) && namesPackage.test(e.message),
+  );
 });
 
 test('missing weights shard', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fusecap-cn-'));
   await copyFile(path.join(modelsDir, 'centernet.json'), path.join(dir, 'centernet.json'));
   const bin = path.join(dir, 'centernet.bin');
-  await assert.rejects(createDetector({ model: path.join(dir, 'centernet.json') }), (e: Error) => e.message.includes(bin) && /missing/.test(e.message) && namesPackage.test(e.message));
+  await assert.rejects(
+    createDetector({ model: path.join(dir, 'centernet.json') }),
+    (e: Error) => e.message.includes(bin) && /missing/.test(e.message) && namesPackage.test(e.message),
+  );
 });
 
 test('truncated weights shard', async () => {
@@ -41,7 +50,10 @@ test('truncated weights shard', async () => {
   const file = await copyModel(dir);
   const bin = path.join(dir, 'centernet.bin');
   await writeFile(bin, (await readFile(bin)).subarray(0, 1000));
-  await assert.rejects(createDetector({ model: file }), (e: Error) => e.message.includes(file) && /corrupt: 1000 bytes on disk/.test(e.message));
+  await assert.rejects(
+    createDetector({ model: file }),
+    (e: Error) => e.message.includes(file) && /corrupt: 1000 bytes on disk/.test(e.message),
+  );
 });
 
 test('a failed load is not cached: the same path loads once the file is back', async () => {
@@ -55,5 +67,8 @@ test('a failed load is not cached: the same path loads once the file is back', a
 });
 
 test('the wrong graph for the backend is refused by its input shape', async () => {
-  await assert.rejects(createDetector({ backend: 'centernet', model: path.join(modelsDir, 'nanodet.json') }), /is not the CenterNet graph: input shape \[1,3,416,416\]/);
+  await assert.rejects(
+    createDetector({ backend: 'centernet', model: path.join(modelsDir, 'nanodet.json') }),
+    /is not the CenterNet graph: input shape \[1,3,416,416\]/,
+  );
 });

@@ -23,7 +23,10 @@ test('decodeNanoDetLevel: distances are the softmax expectation × stride from t
   assert.equal(out[0].classIndex, 1);
   const got = [out[0].x1, out[0].y1, out[0].x2, out[0].y2];
   [16 - 32, 16 - 64, 16 + 96, 16].forEach((v, i) => assert.ok(Math.abs(got[i] - v) < 1e-6, `${got}`));
-  assert.throws(() => decodeNanoDetLevel({ grid: 2, stride: 8, scores: new Float32Array(3), distributions: dist }, 2, 0.3), /do not fit 2 classes/);
+  assert.throws(
+    () => decodeNanoDetLevel({ grid: 2, stride: 8, scores: new Float32Array(3), distributions: dist }, 2, 0.3),
+    /do not fit 2 classes/,
+  );
 });
 
 test('dog.jpg: dog, bicycle and car with boxes agreeing with CenterNet’s', async () => {
@@ -32,7 +35,9 @@ test('dog.jpg: dog, bicycle and car with boxes agreeing with CenterNet’s', asy
   for (const label of ['dog', 'bicycle', 'car']) assert.ok(labelsOf(out).includes(label), `${label} not in ${labelsOf(out)}`);
   const dog = out.objects.find((o) => o.label === 'dog')!;
   // CenterNet puts the dog at [126, 211, 183, 326]; the two models agree within ~15 px.
-  [dog.box.x - 126, dog.box.y - 211, dog.box.width - 183, dog.box.height - 326].forEach((d) => assert.ok(Math.abs(d) < 20, JSON.stringify(dog.box)));
+  [dog.box.x - 126, dog.box.y - 211, dog.box.width - 183, dog.box.height - 326].forEach((d) =>
+    assert.ok(Math.abs(d) < 20, JSON.stringify(dog.box)),
+  );
 });
 
 test('chelsea.png: a cat', async () => {

@@ -37,5 +37,8 @@ test('NMS honours maxObjects and drops empty boxes', () => {
   const many = Array.from({ length: 10 }, (_, i) => ({ label: 'kite', score: 0.9 - i * 0.01, box: box(i * 100, 0, 50, 50) }));
   many.push({ label: 'kite', score: 0.99, box: box(0, 0, 0, 50) });
   const kept = classwiseNms(many, { minScore: 0.3, iouThreshold: 0.5, maxObjects: 3 });
-  assert.deepEqual(kept.map((k) => k.box.x), [0, 100, 200]);
+  assert.deepEqual(
+    kept.map((k) => k.box.x),
+    [0, 100, 200],
+  );
 });

@@ -58,9 +58,15 @@ test('a label list that does not match the output names the expected shapes', as
 test('missing and corrupt ONNX files fail loading with the file name', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fusecap-onnx-'));
   const missing = path.join(dir, 'nope.onnx');
-  await assert.rejects(createDetector({ backend: 'onnx', model: missing }), (e: Error) => e.message.includes(missing) && /missing/.test(e.message));
+  await assert.rejects(
+    createDetector({ backend: 'onnx', model: missing }),
+    (e: Error) => e.message.includes(missing) && /missing/.test(e.message),
+  );
   const corrupt = path.join(dir, 'corrupt.onnx');
   await writeFile(corrupt, 'this is not a protobuf');
-  await assert.rejects(createDetector({ backend: 'onnx', model: corrupt }), (e: Error) => e.message.includes(corrupt) && /corrupt/.test(e.message));
+  await assert.rejects(
+    createDetector({ backend: 'onnx', model: corrupt }),
+    (e: Error) => e.message.includes(corrupt) && /corrupt/.test(e.message),
+  );
   await assert.rejects(createDetector({ backend: 'onnx' }), /needs a model \(path to a \.onnx file\)/);
 });

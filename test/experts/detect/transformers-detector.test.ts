@@ -21,7 +21,10 @@ test('hub ids pass through; local folders resolve to transformers.js root + name
 
 test('a local folder without config.json is refused with its path', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fusecap-tfm-'));
-  await assert.rejects(createDetector({ backend: 'transformers', model: dir }), (e: Error) => e.message.includes(dir) && /no config\.json/.test(e.message));
+  await assert.rejects(
+    createDetector({ backend: 'transformers', model: dir }),
+    (e: Error) => e.message.includes(dir) && /no config\.json/.test(e.message),
+  );
 });
 
 test('a local folder with a config but no ONNX weights fails loading offline, naming the model', async () => {
@@ -29,6 +32,9 @@ test('a local folder with a config but no ONNX weights fails loading offline, na
   const folder = path.join(dir, 'detr-empty');
   await mkdir(folder);
   await writeFile(path.join(folder, 'config.json'), JSON.stringify({ model_type: 'detr', architectures: ['DetrForObjectDetection'] }));
-  await assert.rejects(createDetector({ backend: 'transformers', model: folder }), (e: Error) => /object-detection model/.test(e.message) && e.message.includes(folder));
+  await assert.rejects(
+    createDetector({ backend: 'transformers', model: folder }),
+    (e: Error) => /object-detection model/.test(e.message) && e.message.includes(folder),
+  );
   await assert.rejects(createDetector({ backend: 'transformers' }), /needs a model \(local folder or hub id\)/);
 });

@@ -13,9 +13,14 @@ import { extractMentions } from '../../../experts/fuse/mentions.ts';
 import { loadFixture } from './fixtures.ts';
 
 const SUBSETS: Ablation[] = [];
-for (const objects of [false, true]) for (const attributes of [false, true]) for (const ocr of [false, true]) SUBSETS.push({ objects, attributes, ocr });
+for (const objects of [false, true])
+  for (const attributes of [false, true]) for (const ocr of [false, true]) SUBSETS.push({ objects, attributes, ocr });
 
-const name = (a: Ablation) => Object.entries(a).filter(([, on]) => on).map(([k]) => k).join('+') || 'none';
+const name = (a: Ablation) =>
+  Object.entries(a)
+    .filter(([, on]) => on)
+    .map(([k]) => k)
+    .join('+') || 'none';
 
 async function fuse(fixture: string, ablation: Ablation) {
   const fx = loadFixture(fixture);
@@ -38,7 +43,11 @@ describe('ablation', () => {
         if (!ablation.objects) {
           // No object the original does not name, and no detector count.
           const originalNouns = extractMentions(fx.captions[0]).nouns;
-          assert.deepEqual(m.nouns.filter((n) => !originalNouns.includes(n)), [], out.caption);
+          assert.deepEqual(
+            m.nouns.filter((n) => !originalNouns.includes(n)),
+            [],
+            out.caption,
+          );
           assert.deepEqual(m.counts, extractMentions(fx.captions[0]).counts, out.caption);
         }
       }
@@ -48,14 +57,8 @@ describe('ablation', () => {
   test('each input adds its own kind of detail', async () => {
     const none = { objects: false, attributes: false, ocr: false };
     assert.equal((await fuse('dog', none)).out.caption, 'a dog sitting on a porch next to a bicycle');
-    assert.equal(
-      (await fuse('dog', { ...none, objects: true })).out.caption,
-      'a dog sitting on a porch next to a bicycle, with a car',
-    );
-    assert.equal(
-      (await fuse('dog', { ...none, attributes: true })).out.caption,
-      'a black dog sitting on a porch next to a black bicycle',
-    );
+    assert.equal((await fuse('dog', { ...none, objects: true })).out.caption, 'a dog sitting on a porch next to a bicycle, with a car');
+    assert.equal((await fuse('dog', { ...none, attributes: true })).out.caption, 'a black dog sitting on a porch next to a black bicycle');
     assert.equal((await fuse('sign_stop', { ...none, ocr: true })).out.caption, 'a stop sign that reads "STOP" on a pole');
     assert.equal((await fuse('horses', { ...none, objects: true })).out.caption, 'a group of three horses walking in a field');
   });

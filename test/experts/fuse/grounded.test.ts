@@ -161,7 +161,11 @@ describe('grounded fuser grammar', () => {
   test('objects in the same place share one position phrase', () => {
     const facts = buildFacts(
       {
-        detect: detect([['cow', 0.9, 70, 40, 20, 20], ['sheep', 0.8, 75, 45, 20, 20], ['bird', 0.7, 0, 0, 10, 10]]),
+        detect: detect([
+          ['cow', 0.9, 70, 40, 20, 20],
+          ['sheep', 0.8, 75, 45, 20, 20],
+          ['bird', 0.7, 0, 0, 10, 10],
+        ]),
         attributes: attributes([
           { label: 'cow', colors: [['gray', 0.7]], position: 'middle right' },
           { label: 'sheep', colors: [['white', 0.7]], position: 'middle right' },
@@ -193,8 +197,14 @@ describe('grounded fuser grammar', () => {
   test('a singular noun naming one of several detections gets only what all of them share', () => {
     const facts = buildFacts(
       {
-        detect: detect([['dog', 0.9, 0, 0, 50, 50], ['dog', 0.8, 50, 0, 50, 50]]),
-        attributes: attributes([{ label: 'dog', colors: [['black', 0.7]] }, { label: 'dog', colors: [['white', 0.7]] }]),
+        detect: detect([
+          ['dog', 0.9, 0, 0, 50, 50],
+          ['dog', 0.8, 50, 0, 50, 50],
+        ]),
+        attributes: attributes([
+          { label: 'dog', colors: [['black', 0.7]] },
+          { label: 'dog', colors: [['white', 0.7]] },
+        ]),
       },
       ALL,
     );

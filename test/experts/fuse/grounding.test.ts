@@ -14,44 +14,66 @@ function check(name: string, caption: string) {
 describe('grounding check catches planted hallucinations', () => {
   test('a wrong colour', () => {
     const r = check('dog', 'a white dog sitting on a porch next to a black bicycle');
-    assert.deepEqual(r.ungrounded.map((u) => [u.kind, u.claim]), [['attribute', 'white dog']]);
+    assert.deepEqual(
+      r.ungrounded.map((u) => [u.kind, u.claim]),
+      [['attribute', 'white dog']],
+    );
     assert.ok(r.score < 1 && r.score > 0);
   });
 
   test('an absent object', () => {
     const r = check('dog', 'a black dog sitting on a porch next to a bicycle and a cat');
-    assert.deepEqual(r.ungrounded.map((u) => [u.kind, u.claim]), [['object', 'cat']]);
+    assert.deepEqual(
+      r.ungrounded.map((u) => [u.kind, u.claim]),
+      [['object', 'cat']],
+    );
   });
 
   test('a scene noun neither the caption nor an expert gives', () => {
     const r = check('dog', 'a dog sitting on a porch in the snow next to a bicycle');
-    assert.deepEqual(r.ungrounded.map((u) => [u.kind, u.claim]), [['object', 'snow']]);
+    assert.deepEqual(
+      r.ungrounded.map((u) => [u.kind, u.claim]),
+      [['object', 'snow']],
+    );
   });
 
   test('a misread sign, including a word hidden inside the real one', () => {
-    assert.deepEqual(check('sign_stop', 'a red stop sign that reads "SHOP" on a pole').ungrounded.map((u) => [u.kind, u.claim]), [
-      ['text', 'SHOP'],
-    ]);
-    assert.deepEqual(check('sign_stop', 'a stop sign that reads "TOP"').ungrounded.map((u) => u.kind), ['text']);
+    assert.deepEqual(
+      check('sign_stop', 'a red stop sign that reads "SHOP" on a pole').ungrounded.map((u) => [u.kind, u.claim]),
+      [['text', 'SHOP']],
+    );
+    assert.deepEqual(
+      check('sign_stop', 'a stop sign that reads "TOP"').ungrounded.map((u) => u.kind),
+      ['text'],
+    );
   });
 
   test('a wrong count', () => {
     const r = check('horses', 'a group of five horses walking in a field');
-    assert.deepEqual(r.ungrounded.map((u) => [u.kind, u.claim]), [['count', '5 horse']]);
+    assert.deepEqual(
+      r.ungrounded.map((u) => [u.kind, u.claim]),
+      [['count', '5 horse']],
+    );
     assert.match(r.ungrounded[0].reason, /counts 3/);
   });
 
   test('a wrong clothing colour on a person', () => {
     const r = check('person', 'a man in red standing in a field with a dog and a horse');
-    assert.deepEqual(r.ungrounded.map((u) => [u.kind, u.claim]), [['attribute', 'red man']]);
+    assert.deepEqual(
+      r.ungrounded.map((u) => [u.kind, u.claim]),
+      [['attribute', 'red man']],
+    );
   });
 
   test('a wrong colour stated as a predicate', () => {
-    assert.deepEqual(check('dog', 'a dog, which is white, sitting on a porch').ungrounded.map((u) => u.claim), ['white dog']);
-    assert.deepEqual(check('sign_stop', 'the stop sign is blue and the pole is gray').ungrounded.map((u) => u.claim), [
-      'blue stop sign',
-      'gray pole',
-    ]);
+    assert.deepEqual(
+      check('dog', 'a dog, which is white, sitting on a porch').ungrounded.map((u) => u.claim),
+      ['white dog'],
+    );
+    assert.deepEqual(
+      check('sign_stop', 'the stop sign is blue and the pole is gray').ungrounded.map((u) => u.claim),
+      ['blue stop sign', 'gray pole'],
+    );
     assert.deepEqual(check('sign_stop', 'the stop sign is red').ungrounded, []);
   });
 

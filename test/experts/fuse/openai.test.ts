@@ -61,7 +61,10 @@ describe('OpenAI-compatible backend', () => {
     assert.equal(body.model, 'test-model');
     assert.equal(body.max_tokens, 77);
     assert.equal(body.temperature, 0.1);
-    assert.deepEqual(body.messages.map((m) => m.role), ['system', 'user']);
+    assert.deepEqual(
+      body.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
     assert.match(body.messages[1].content, /Caption: a dog sitting on a porch next to a bicycle/);
     assert.match(body.messages[1].content, /- 1 dog: black, dark gray; on the left; medium/);
     assert.equal(out.caption, GOOD);
@@ -195,7 +198,7 @@ describe('OpenAI-compatible backend', () => {
     assert.equal(server.maxInFlight, 3);
   });
 
-  test('protocol: the caller\'s abort signal stops a request at once, without retries', async () => {
+  test("protocol: the caller's abort signal stops a request at once, without retries", async () => {
     const server = await serve(() => {
       // never reply
     });

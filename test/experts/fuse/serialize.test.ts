@@ -1,7 +1,14 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { buildFacts } from '../../../experts/fuse/facts.ts';
-import { CHAT_TEMPLATE, SEQ2SEQ_TEMPLATE, chatMessages, serializeFacts, seq2seqPrompt, templateTag } from '../../../experts/fuse/serialize.ts';
+import {
+  CHAT_TEMPLATE,
+  SEQ2SEQ_TEMPLATE,
+  chatMessages,
+  serializeFacts,
+  seq2seqPrompt,
+  templateTag,
+} from '../../../experts/fuse/serialize.ts';
 import { loadFixture } from './fixtures.ts';
 
 const ALL = { objects: true, attributes: true, ocr: true };
@@ -33,7 +40,17 @@ describe('serializing expert outputs for a model fuser', () => {
       {
         detect: { imageWidth: 10, imageHeight: 10, objects: [{ label: 'person', score: 0.9, box: { x: 0, y: 0, width: 5, height: 9 } }] },
         attributes: {
-          objects: [{ objectIndex: 0, label: 'person', colors: [], size: 'large', areaShare: 0.45, position: 'center', person: { ageGroup: 'senior', expression: 'happy' } }],
+          objects: [
+            {
+              objectIndex: 0,
+              label: 'person',
+              colors: [],
+              size: 'large',
+              areaShare: 0.45,
+              position: 'center',
+              person: { ageGroup: 'senior', expression: 'happy' },
+            },
+          ],
           counts: { person: 1 },
         },
       },
@@ -57,7 +74,10 @@ describe('serializing expert outputs for a model fuser', () => {
 
   test('without the detector (objects ablated) no counts are given', () => {
     const facts = buildFacts(loadFixture('horses'), { objects: false, attributes: true, ocr: true });
-    assert.deepEqual(serializeFacts(facts).objects.map((l) => l.split(':')[0]), ['horse']);
+    assert.deepEqual(
+      serializeFacts(facts).objects.map((l) => l.split(':')[0]),
+      ['horse'],
+    );
   });
 
   test('templates are versioned and carry the caption and the facts', () => {
@@ -68,7 +88,10 @@ describe('serializing expert outputs for a model fuser', () => {
     const [system, user] = chatMessages(fx.captions[0], facts);
     assert.equal(system.role, 'system');
     assert.match(system.content, /never mention anything that is not in the caption or the lists/);
-    assert.equal(user.content, 'Caption: a stop sign on a pole\nObjects: \n- 1 stop sign: red; in the center; large\nText in the image: \n- "STOP" (confidence 1.00)');
+    assert.equal(
+      user.content,
+      'Caption: a stop sign on a pole\nObjects: \n- 1 stop sign: red; in the center; large\nText in the image: \n- "STOP" (confidence 1.00)',
+    );
     assert.equal(
       seq2seqPrompt(fx.captions[0], facts),
       'Combine the caption and the detected objects and text into one detailed caption.\nCaption: a stop sign on a pole\nObjects: 1 stop sign: red; in the center; large\nText: "STOP" (confidence 1.00)\nDetailed caption:',

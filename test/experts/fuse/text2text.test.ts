@@ -85,7 +85,7 @@ describe('text2text model resolution', () => {
     );
   });
 
-  test('the fuser reports the missing model on load(), naming the backend\'s template', async () => {
+  test("the fuser reports the missing model on load(), naming the backend's template", async () => {
     const config = configSchema.parse({ fuse: { backend: 'text2text', text2text: { localModelPath: root } } });
     const fuser = createFuser(config.fuse);
     assert.equal(fuser.template, 'fusecap-seq2seq@1');

@@ -65,7 +65,10 @@ describe('ocr expert, paddle backend', () => {
 
   test('sample signs read correctly, boxes where the text is', async () => {
     const stop = await ocr.read(await decodeImage(path.join(SAMPLE, 'sign_stop.png')));
-    assert.deepEqual(stop.lines.map((l) => l.text), ['STOP']);
+    assert.deepEqual(
+      stop.lines.map((l) => l.text),
+      ['STOP'],
+    );
     const box = stop.lines[0].box;
     // The word is drawn centred on the 640×480 sign image, roughly x 200–440, y 175–240.
     assert.ok(Math.abs(box.x - 200) < 12 && Math.abs(box.y - 177) < 12, JSON.stringify(box));
@@ -90,11 +93,19 @@ describe('ocr expert, paddle backend', () => {
   });
 
   test('images without text give no lines', async () => {
-    const flat = await decodeImage(await sharp({ create: { width: 320, height: 240, channels: 3, background: '#5a8fc2' } }).png().toBuffer());
+    const flat = await decodeImage(
+      await sharp({ create: { width: 320, height: 240, channels: 3, background: '#5a8fc2' } })
+        .png()
+        .toBuffer(),
+    );
     assert.deepEqual(await ocr.read(flat), { lines: [] });
     // dog.jpg (darknet) is a photo with no lettering in it.
     assert.deepEqual(await readFile(ocr, 'dog.jpg'), []);
-    const dot = await decodeImage(await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } }).png().toBuffer());
+    const dot = await decodeImage(
+      await sharp({ create: { width: 1, height: 1, channels: 3, background: '#000000' } })
+        .png()
+        .toBuffer(),
+    );
     assert.deepEqual(await ocr.read(dot), { lines: [] });
   });
 
@@ -104,7 +115,10 @@ describe('ocr expert, paddle backend', () => {
     const upsideDown = await decodeImage(await sharp(sans.png).rotate(180).png().toBuffer());
     const out = await ocr.read(upsideDown);
     // Rotated 180°, the second line is now on top.
-    assert.deepEqual(out.lines.map((l) => l.text), ['Population 30720', 'Welcome to Springfield']);
+    assert.deepEqual(
+      out.lines.map((l) => l.text),
+      ['Population 30720', 'Welcome to Springfield'],
+    );
   });
 
   test('maxLines keeps the tallest lines and minConfidence drops weak reads', async () => {
@@ -134,10 +148,7 @@ describe('ocr expert, paddle backend', () => {
   });
 
   test('rejects a pixel buffer of the wrong size', async () => {
-    await assert.rejects(
-      ocr.read({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }),
-      /expected 4×4×3 RGB bytes/,
-    );
+    await assert.rejects(ocr.read({ data: Buffer.alloc(10), width: 4, height: 4, channels: 3 }), /expected 4×4×3 RGB bytes/);
   });
 });
 
@@ -150,7 +161,10 @@ describe('ocr expert, tesseract backend', () => {
       for (const c of cases) {
         const out = await ocr.read(await decodeImage(c.png));
         console.log(`  tesseract ${c.name}: ${JSON.stringify(out.lines.map((l) => l.text))}`);
-        assert.deepEqual(out.lines.map((l) => l.text), c.lines);
+        assert.deepEqual(
+          out.lines.map((l) => l.text),
+          c.lines,
+        );
         for (const line of out.lines) assert.ok(line.confidence >= 0.6 && line.words.length > 0);
       }
     } finally {

@@ -51,7 +51,9 @@ const MONO = 'DejaVu Sans Mono';
 const SPECS: Spec[] = [
   {
     name: 'sans-light',
-    width: 640, height: 200, background: { kind: 'flat', color: '#ffffff' },
+    width: 640,
+    height: 200,
+    background: { kind: 'flat', color: '#ffffff' },
     lines: [
       { text: 'Welcome to Springfield', x: 30, y: 80, size: 44, family: SANS, fill: '#111111' },
       { text: 'Population 30720', x: 30, y: 150, size: 36, family: SANS, fill: '#333333' },
@@ -59,7 +61,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'serif-dark',
-    width: 640, height: 220, background: { kind: 'flat', color: '#1b1f3a' },
+    width: 640,
+    height: 220,
+    background: { kind: 'flat', color: '#1b1f3a' },
     lines: [
       { text: 'Grand Hotel', x: 40, y: 90, size: 56, family: SERIF, weight: 'bold', fill: '#f4d35e' },
       { text: 'Rooms from 89 dollars', x: 40, y: 170, size: 34, family: SERIF, fill: '#ffffff' },
@@ -67,7 +71,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'mono-gradient',
-    width: 700, height: 200, background: { kind: 'gradient', from: '#fdfbfb', to: '#9fb4c7' },
+    width: 700,
+    height: 200,
+    background: { kind: 'gradient', from: '#fdfbfb', to: '#9fb4c7' },
     lines: [
       { text: 'Platform 9 Departures', x: 30, y: 80, size: 40, family: MONO, fill: '#0b3d91' },
       { text: 'Train 4521 to Boston', x: 30, y: 150, size: 36, family: MONO, fill: '#222222' },
@@ -75,7 +81,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'condensed-noise',
-    width: 640, height: 200, background: { kind: 'noise', base: 200, amplitude: 45, seed: 7 },
+    width: 640,
+    height: 200,
+    background: { kind: 'noise', base: 200, amplitude: 45, seed: 7 },
     lines: [
       { text: 'Coffee and Fresh Bagels', x: 30, y: 85, size: 46, family: SANS, stretch: 'condensed', weight: 'bold', fill: '#3b1f0e' },
       { text: 'Open 7 Days a Week', x: 30, y: 155, size: 38, family: SANS, fill: '#102030' },
@@ -83,7 +91,10 @@ const SPECS: Spec[] = [
   },
   {
     name: 'oblique-rotated-plus',
-    width: 640, height: 240, background: { kind: 'flat', color: '#f0f0e8' }, rotate: 4,
+    width: 640,
+    height: 240,
+    background: { kind: 'flat', color: '#f0f0e8' },
+    rotate: 4,
     lines: [
       { text: 'Library Hours', x: 60, y: 100, size: 48, family: SANS, style: 'italic', fill: '#202020' },
       { text: 'Monday to Friday', x: 60, y: 170, size: 38, family: SANS, fill: '#402020' },
@@ -91,7 +102,10 @@ const SPECS: Spec[] = [
   },
   {
     name: 'serif-rotated-minus',
-    width: 640, height: 240, background: { kind: 'gradient', from: '#203040', to: '#506070' }, rotate: -5,
+    width: 640,
+    height: 240,
+    background: { kind: 'gradient', from: '#203040', to: '#506070' },
+    rotate: -5,
     lines: [
       { text: 'Harbor Seafood Market', x: 50, y: 100, size: 40, family: SERIF, fill: '#ffffff' },
       { text: 'Since 1962', x: 50, y: 170, size: 40, family: SERIF, style: 'italic', fill: '#ffe0a0' },
@@ -99,7 +113,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'small-sizes',
-    width: 640, height: 220, background: { kind: 'flat', color: '#fffdf5' },
+    width: 640,
+    height: 220,
+    background: { kind: 'flat', color: '#fffdf5' },
     lines: [
       { text: 'Please keep the door closed', x: 20, y: 50, size: 24, family: SANS, fill: '#000000' },
       { text: 'Emergency exit only', x: 20, y: 110, size: 22, family: SERIF, fill: '#a00000' },
@@ -108,7 +124,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'colour-on-colour',
-    width: 640, height: 200, background: { kind: 'flat', color: '#c62828' },
+    width: 640,
+    height: 200,
+    background: { kind: 'flat', color: '#c62828' },
     lines: [
       { text: 'SALE', x: 30, y: 100, size: 64, family: SANS, weight: 'bold', fill: '#ffffff' },
       { text: 'Everything 50 Percent Off', x: 30, y: 165, size: 34, family: SANS, fill: '#ffeb3b' },
@@ -116,7 +134,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'noise-dark',
-    width: 640, height: 200, background: { kind: 'noise', base: 40, amplitude: 35, seed: 11 },
+    width: 640,
+    height: 200,
+    background: { kind: 'noise', base: 40, amplitude: 35, seed: 11 },
     lines: [
       { text: 'Parking Garage Level 3', x: 30, y: 90, size: 42, family: SANS, weight: 'bold', fill: '#f5f5f5' },
       { text: 'Exit Right', x: 30, y: 160, size: 36, family: SANS, fill: '#8fd3ff' },
@@ -124,7 +144,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'light-weight-low-contrast',
-    width: 640, height: 200, background: { kind: 'flat', color: '#e8e8e8' },
+    width: 640,
+    height: 200,
+    background: { kind: 'flat', color: '#e8e8e8' },
     lines: [
       { text: 'Quiet Zone', x: 30, y: 80, size: 48, family: 'DejaVu Sans Light', fill: '#555555' },
       { text: 'Study Room B2', x: 30, y: 150, size: 34, family: SERIF, fill: '#707070' },
@@ -132,7 +154,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'tiny-text',
-    width: 480, height: 160, background: { kind: 'flat', color: '#ffffff' },
+    width: 480,
+    height: 160,
+    background: { kind: 'flat', color: '#ffffff' },
     lines: [
       { text: 'Best before 12 March 2025', x: 14, y: 40, size: 18, family: SANS, fill: '#000000' },
       { text: 'Store in a cool dry place', x: 14, y: 80, size: 18, family: SERIF, fill: '#222222' },
@@ -141,7 +165,10 @@ const SPECS: Spec[] = [
   },
   {
     name: 'gradient-rotated-two-columns',
-    width: 720, height: 240, background: { kind: 'gradient', from: '#fff7e6', to: '#ffd27f' }, rotate: 3,
+    width: 720,
+    height: 240,
+    background: { kind: 'gradient', from: '#fff7e6', to: '#ffd27f' },
+    rotate: 3,
     lines: [
       { text: 'Menu', x: 40, y: 80, size: 44, family: SERIF, weight: 'bold', fill: '#5d2e0c' },
       { text: 'Soup 4', x: 400, y: 80, size: 36, family: SANS, fill: '#3a1d08' },
@@ -151,7 +178,10 @@ const SPECS: Spec[] = [
   },
   {
     name: 'noise-mono-rotated',
-    width: 640, height: 220, background: { kind: 'noise', base: 170, amplitude: 60, seed: 23 }, rotate: -3,
+    width: 640,
+    height: 220,
+    background: { kind: 'noise', base: 170, amplitude: 60, seed: 23 },
+    rotate: -3,
     lines: [
       { text: 'Gate B17 Boarding', x: 40, y: 90, size: 40, family: MONO, weight: 'bold', fill: '#000000' },
       { text: 'Flight QF 204 Sydney', x: 40, y: 160, size: 34, family: MONO, fill: '#1a1a60' },
@@ -159,7 +189,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'dog-photo-sign',
-    width: 0, height: 0, background: { kind: 'photo', file: 'dog.jpg', left: 420, top: 40, panel: '#1f6f3f' },
+    width: 0,
+    height: 0,
+    background: { kind: 'photo', file: 'dog.jpg', left: 420, top: 40, panel: '#1f6f3f' },
     lines: [
       { text: 'Oak Street', x: 18, y: 50, size: 40, family: SANS, weight: 'bold', fill: '#ffffff' },
       { text: 'No Dogs 24h', x: 18, y: 100, size: 32, family: SANS, fill: '#ffffff' },
@@ -167,7 +199,9 @@ const SPECS: Spec[] = [
   },
   {
     name: 'kite-photo-sign',
-    width: 0, height: 0, background: { kind: 'photo', file: 'kite.jpg', left: 40, top: 300, panel: '#fafafa' },
+    width: 0,
+    height: 0,
+    background: { kind: 'photo', file: 'kite.jpg', left: 40, top: 300, panel: '#fafafa' },
     lines: [
       { text: 'Kite Festival', x: 16, y: 48, size: 38, family: SERIF, weight: 'bold', fill: '#0d47a1' },
       { text: 'June 14 Beach Park', x: 16, y: 96, size: 30, family: SERIF, fill: '#333333' },
@@ -217,8 +251,13 @@ async function render(spec: Spec): Promise<Buffer> {
   if (bg.kind === 'photo') {
     const panelW = 360;
     const panelH = 120;
-    const sign = await sharp(Buffer.from(textSvg(spec.lines, panelW, panelH, 0, bg.panel))).png().toBuffer();
-    return sharp(path.join(SAMPLE_DIR, bg.file)).composite([{ input: sign, left: bg.left, top: bg.top }]).png().toBuffer();
+    const sign = await sharp(Buffer.from(textSvg(spec.lines, panelW, panelH, 0, bg.panel)))
+      .png()
+      .toBuffer();
+    return sharp(path.join(SAMPLE_DIR, bg.file))
+      .composite([{ input: sign, left: bg.left, top: bg.top }])
+      .png()
+      .toBuffer();
   }
   const { width, height } = spec;
   let base: Sharp;
@@ -232,7 +271,11 @@ async function render(spec: Spec): Promise<Buffer> {
   } else base = sharp(noise(width, height, bg.base, bg.amplitude, bg.seed), { raw: { width, height, channels: 3 } });
   const text = Buffer.from(textSvg(spec.lines, width, height, spec.rotate));
   const flat = await base.png().toBuffer();
-  return sharp(flat).composite([{ input: text }]).removeAlpha().png().toBuffer();
+  return sharp(flat)
+    .composite([{ input: text }])
+    .removeAlpha()
+    .png()
+    .toBuffer();
 }
 
 export async function renderTextCases(): Promise<RenderedCase[]> {

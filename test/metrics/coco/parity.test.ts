@@ -54,8 +54,13 @@ test('COCO metrics equal pycocoevalcap (and the CIDEr references) to 1e-6 on 600
   assert.deepEqual(tok.references, ref.tokenized.references);
 
   const toolkit: [CocoMetric, string][] = [
-    ['Bleu_1', 'Bleu_1'], ['Bleu_2', 'Bleu_2'], ['Bleu_3', 'Bleu_3'], ['Bleu_4', 'Bleu_4'],
-    ['METEOR', 'METEOR'], ['ROUGE_L', 'ROUGE_L'], ['CIDEr-D', 'CIDEr'],
+    ['Bleu_1', 'Bleu_1'],
+    ['Bleu_2', 'Bleu_2'],
+    ['Bleu_3', 'Bleu_3'],
+    ['Bleu_4', 'Bleu_4'],
+    ['METEOR', 'METEOR'],
+    ['ROUGE_L', 'ROUGE_L'],
+    ['CIDEr-D', 'CIDEr'],
   ];
   for (const [ourName, theirName] of toolkit) {
     assertClose([ours.corpus[ourName]!], [ref.pycocoevalcap.corpus[theirName]], `${ourName} corpus vs pycocoevalcap ${theirName}`);
