@@ -5,7 +5,7 @@
  * starts, lists and resets runs as the README shows.
  */
 import assert from 'node:assert/strict';
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { execFileSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +20,8 @@ import { resumeRun } from '../../cli/commands/runs.ts';
 import { createSchedule } from '../../cli/commands/schedules.ts';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
 import { writeGeneratedDataset } from '../support/images.ts';
-import { REPO_ROOT, freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { causeChain, startWorkerProcess } from '../support/processes.ts';
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
 
@@ -39,13 +40,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
-}
-
-/** Messages of an error and its causes: Temporal wraps activity failures in ActivityFailure. */
-function causeChain(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error as Error | undefined; e && parts.length < 6; e = e.cause as Error | undefined) parts.push(e.message);
-  return parts.join(' <- ');
 }
 
 function sessionOf(temporal: TemporalHarness): Session {
@@ -204,23 +198,14 @@ describe('worker killed mid-run', () => {
     await database?.cleanup();
   });
 
-  function startWorkerProcess(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'worker-process.ts')], {
-      env: { ...process.env, DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, FUSECAP_QUEUE_PREFIX: temporal.prefix },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
-      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
-  }
+  const startWorker = () =>
+    startWorkerProcess({ DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, FUSECAP_QUEUE_PREFIX: temporal.prefix }, children);
 
   test('SIGKILL the worker mid-run, start a new one: the run completes, every image processed exactly once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fusecap-kill-'));
     const manifest = await writeGeneratedDataset(dir, 150, { size: 1024 });
     await ingestDataset(database.db, { datasetId: 'k', root: dir, manifest });
-    const first = await startWorkerProcess();
+    const first = await startWorker();
     const runId = `${temporal.prefix}-kill`;
     const handle = await temporal.client.workflow.start('fuseCapPipeline', {
       taskQueue: `${temporal.prefix}-io`,
@@ -239,7 +224,7 @@ describe('worker killed mid-run', () => {
     first.kill('SIGKILL');
     const atKill = (await probeRows(database, 'k')).rows;
     assert.ok(atKill < 150, `killed mid-run (${atKill} done)`);
-    await startWorkerProcess();
+    await startWorker();
     const result: PipelineResult = await handle.result();
     assert.equal(result.totals.probe.processed + result.totals.probe.skipped, 150);
     assert.ok(result.totals.probe.skipped > 0, 'the retried batches skipped the images finished before the kill');

@@ -4,7 +4,7 @@
  * configs fail the run fast with the trainer's message.
  */
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,17 +14,12 @@ import { datasetCaptions, listCheckpoints } from '../../db/queries/index.ts';
 import { checkpoints } from '../../db/schema/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
-import { REPO_ROOT, SAMPLE_DIR, freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { SAMPLE_DIR, freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { causeChain, startWorkerProcess } from '../support/processes.ts';
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
 
 const TRAIN = { preset: 'tiny', captions: 'original', steps: 40, batchSize: 8, learningRate: 0.001, checkpointEvery: 10, keepLast: 2 };
-
-function causeChain(error: unknown): string {
-  const parts: string[] = [];
-  for (let e = error as Error | undefined; e && parts.length < 6; e = e.cause as Error | undefined) parts.push(e.message);
-  return parts.join(' <- ');
-}
 
 describe('training supervised by Temporal', () => {
   let database: Pg;
@@ -43,26 +38,14 @@ describe('training supervised by Temporal', () => {
     await database?.cleanup();
   });
 
-  function startWorkerProcess(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'test', 'support', 'worker-process.ts')], {
-      env: {
-        ...process.env,
-        DATABASE_URL: database.url,
-        TEMPORAL_ADDRESS: temporal.address,
-        FUSECAP_QUEUE_PREFIX: temporal.prefix,
-        FUSECAP_HOME: stateDir,
-      },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
-    children.push(child);
-    return new Promise((resolve, reject) => {
-      child.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && resolve(child));
-      child.once('exit', (code) => reject(new Error(`worker exited early with ${code}`)));
-    });
-  }
+  const startWorker = () =>
+    startWorkerProcess(
+      { DATABASE_URL: database.url, TEMPORAL_ADDRESS: temporal.address, FUSECAP_QUEUE_PREFIX: temporal.prefix, FUSECAP_HOME: stateDir },
+      children,
+    );
 
   test('SIGKILL the worker during training: the retry resumes after the last checkpoint and ends at the configured step', async () => {
-    const first = await startWorkerProcess();
+    const first = await startWorker();
     const runId = `${temporal.prefix}-train`;
     const handle = await temporal.client.workflow.start('fuseCapPipeline', {
       taskQueue: `${temporal.prefix}-io`,
@@ -80,7 +63,7 @@ describe('training supervised by Temporal', () => {
     const killedAfter = Math.max(...recorded.map((r) => r.step));
     assert.ok(killedAfter < TRAIN.steps, `killed mid-training (last checkpoint at step ${killedAfter})`);
 
-    await startWorkerProcess();
+    await startWorker();
     const result: PipelineResult = await handle.result();
     const train = result.train!;
     assert.ok(
