@@ -210,11 +210,15 @@ async function main(): Promise<void> {
       const used = process.cpuUsage(cpu);
       return (used.user + used.system) / 1000 / wallMs;
     };
+    // Detect runs in its own thread (config detect.workerThread): the next image's detection is requested
+    // before this image's attributes run on the main thread, so the two overlap.
     const visionLane = async (): Promise<void> => {
-      for (const b of images) {
-        if (!det) continue;
-        const d = await det.detect(b.image);
-        if (attr) await attr.describe(b.image, d);
+      if (!det) return;
+      let pending = det.detect(images[0].image);
+      for (let i = 0; i < images.length; i++) {
+        const d = await pending;
+        if (i + 1 < images.length) pending = det.detect(images[i + 1].image);
+        if (attr) await attr.describe(images[i].image, d);
         sampleRss();
       }
     };

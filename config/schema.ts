@@ -33,6 +33,8 @@ const detect = z.object({
   maxObjects: z.number().int().min(1).max(300).default(20),
   /** onnx: the model's class names in output order (COCO-80 when absent); transformers: zero-shot labels (OWL-ViT). */
   labels: z.array(z.string()).optional(),
+  /** Run the detector in its own worker thread, beside OCR's: the event loop stays free and both cores work. */
+  workerThread: z.boolean().default(true),
 });
 
 const attributes = z.object({

@@ -39,6 +39,8 @@ export interface DetectorOptions {
   maxObjects?: number;
   /** onnx: the model's class names in output order; transformers: zero-shot labels (OWL-ViT). */
   labels?: readonly string[];
+  /** Run the model in its own worker thread (the detect stage does): frees the event loop and a core. */
+  workerThread?: boolean;
   /** tfjs backends only; "cpu" is ~30× slower and meant for debugging. */
   tfjsBackend?: TfjsBackend;
 }
@@ -58,6 +60,7 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 
 export async function createDetector(options: DetectorOptions = {}): Promise<Detector> {
+  if (options.workerThread) return (await import('./detect-thread.ts')).createThreadedDetector(options);
   const backend = options.backend ?? DETECT_DEFAULTS.backend;
   if (!DETECT_BACKENDS.includes(backend)) {
     throw new Error(`unknown detect backend "${String(backend)}"; allowed: ${DETECT_BACKENDS.join(', ')}`);
