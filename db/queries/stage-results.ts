@@ -9,6 +9,16 @@ export interface StageKey {
   paramsHash: string;
 }
 
+/** The columns of the idempotency key, less the image. */
+function keyConditions(key: StageKey) {
+  return [
+    eq(stageResults.stage, key.stage),
+    eq(stageResults.modelId, key.modelId),
+    eq(stageResults.modelVersion, key.modelVersion),
+    eq(stageResults.paramsHash, key.paramsHash),
+  ];
+}
+
 /** Existing results for these images under exactly this key, by image id. */
 export async function findStageResults(db: Db, { imageIds, key }: { imageIds: string[]; key: StageKey }) {
   const out = new Map<string, { output: unknown; errorCode: string | null; error: string | null }>();
@@ -16,15 +26,7 @@ export async function findStageResults(db: Db, { imageIds, key }: { imageIds: st
   const rows = await db
     .select({ imageId: stageResults.imageId, output: stageResults.output, errorCode: stageResults.errorCode, error: stageResults.error })
     .from(stageResults)
-    .where(
-      and(
-        inArray(stageResults.imageId, imageIds),
-        eq(stageResults.stage, key.stage),
-        eq(stageResults.modelId, key.modelId),
-        eq(stageResults.modelVersion, key.modelVersion),
-        eq(stageResults.paramsHash, key.paramsHash),
-      ),
-    );
+    .where(and(inArray(stageResults.imageId, imageIds), ...keyConditions(key)));
   for (const r of rows) out.set(r.imageId, { output: r.output, errorCode: r.errorCode, error: r.error });
   return out;
 }
@@ -59,28 +61,15 @@ export async function stageProgress(db: Db, { datasetId, key }: { datasetId: str
     })
     .from(stageResults)
     .innerJoin(images, eq(images.id, stageResults.imageId))
-    .where(
-      and(
-        eq(images.datasetId, datasetId),
-        eq(stageResults.stage, key.stage),
-        eq(stageResults.modelId, key.modelId),
-        eq(stageResults.modelVersion, key.modelVersion),
-        eq(stageResults.paramsHash, key.paramsHash),
-      ),
-    );
+    .where(and(eq(images.datasetId, datasetId), ...keyConditions(key)));
   return { ok: Number(row?.ok ?? 0), failed: Number(row?.failed ?? 0) };
 }
 
 /** All results of a stage over a dataset (any key when none given), newest key first per image. */
 export async function datasetStageResults(db: Db, { datasetId, stage, key }: { datasetId: string; stage: string; key?: StageKey }) {
-  const conditions = [eq(images.datasetId, datasetId), eq(stageResults.stage, stage)];
-  if (key) {
-    conditions.push(
-      eq(stageResults.modelId, key.modelId),
-      eq(stageResults.modelVersion, key.modelVersion),
-      eq(stageResults.paramsHash, key.paramsHash),
-    );
-  }
+  const conditions = key
+    ? [eq(images.datasetId, datasetId), ...keyConditions(key)]
+    : [eq(images.datasetId, datasetId), eq(stageResults.stage, stage)];
   return db
     .select({
       imageId: stageResults.imageId,

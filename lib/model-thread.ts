@@ -1,0 +1,150 @@
+/**
+ * A model in a worker thread of its own. tfjs' wasm backend and onnxruntime-node both run a model
+ * synchronously on the calling JS thread; in a worker thread the model neither blocks the event loop
+ * (Temporal heartbeats) nor competes with the other experts for the main thread.
+ *
+ * Protocol: the thread posts {type:'ready', info} or {type:'failed', message} once, then answers each
+ * {id, ...} request with {type:'result', id, ok, output|message}, one request at a time, in order.
+ * `serveModel` is the thread side, `ModelThread.start` the parent side.
+ */
+import { parentPort, Worker, workerData } from 'node:worker_threads';
+
+type Reply =
+  | { type: 'ready'; info?: unknown }
+  | { type: 'failed'; message: string }
+  | { type: 'result'; id: number; ok: true; output?: unknown }
+  | { type: 'result'; id: number; ok: false; message: string };
+
+export type ThreadRequest = { id: number; type: string; [key: string]: unknown };
+
+export class ModelThread {
+  private nextId = 1;
+  private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
+  private closed: Error | null = null;
+
+  private constructor(
+    private readonly worker: Worker,
+    readonly info: unknown,
+    private readonly label: string,
+  ) {
+    worker.on('message', (reply: Reply) => {
+      if (reply.type !== 'result') return;
+      const waiting = this.pending.get(reply.id);
+      if (!waiting) return;
+      this.pending.delete(reply.id);
+      if (this.pending.size === 0) worker.unref();
+      if (reply.ok) waiting.resolve(reply.output);
+      else waiting.reject(new Error(reply.message));
+    });
+    const fail = (error: Error): void => {
+      this.closed ??= error;
+      for (const waiting of this.pending.values()) waiting.reject(error);
+      this.pending.clear();
+    };
+    worker.on('error', (error) => fail(new Error(`${label} worker thread crashed: ${error.message}`)));
+    worker.on('exit', (code) => fail(new Error(`${label} worker thread exited (code ${code})`)));
+  }
+
+  /** Starts `entry` (a TypeScript module that calls serveModel) with `data` and waits for it to be ready. */
+  static async start(entry: URL, data: unknown, label: string): Promise<ModelThread> {
+    // Worker threads do not inherit tsx's loader hooks (and an eval'd worker ignores `--import` on Node 20):
+    // register tsx in the thread, then import the TypeScript entry.
+    const bootstrap = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))})
+      .then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); })
+      .catch((error) => { require('node:worker_threads').parentPort.postMessage({ type: 'failed', message: ${JSON.stringify(`${label} worker thread could not start: `)} + (error && error.stack || error) }); });`;
+    const worker = new Worker(bootstrap, { eval: true, workerData: data, execArgv: [] });
+    // Listeners are removed one by one: Worker keeps internal 'newListener' hooks (they ref/unref its
+    // message port) that removeAllListeners() would drop, after which replies never arrive.
+    let onMessage: (reply: Reply) => void = () => {};
+    let onError: (error: Error) => void = () => {};
+    let onExit: (code: number) => void = () => {};
+    let info: unknown;
+    try {
+      await new Promise<void>((resolve, reject) => {
+        onMessage = (reply) => {
+          if (reply.type === 'ready') {
+            info = reply.info;
+            resolve();
+          } else if (reply.type === 'failed') reject(new Error(reply.message));
+        };
+        onError = reject;
+        onExit = (code) => reject(new Error(`${label} worker thread exited (code ${code}) while loading its model`));
+        worker.on('message', onMessage).on('error', onError).on('exit', onExit);
+      });
+    } catch (error) {
+      await worker.terminate();
+      throw error;
+    } finally {
+      worker.off('message', onMessage).off('error', onError).off('exit', onExit);
+    }
+    // An idle thread must not keep the process alive; it is ref'd while requests are in flight.
+    worker.unref();
+    return new ModelThread(worker, info, label);
+  }
+
+  /** Sends pixels as a transferred copy (the caller's buffer stays usable). */
+  request(type: string, fields: Record<string, unknown> = {}, pixels?: Uint8Array): Promise<unknown> {
+    if (this.closed) return Promise.reject(this.closed);
+    let transfer: ArrayBuffer[] = [];
+    if (pixels) {
+      const copy = new Uint8Array(pixels.length);
+      copy.set(pixels);
+      fields = { ...fields, data: copy.buffer };
+      transfer = [copy.buffer];
+    }
+    const id = this.nextId++;
+    return new Promise((resolve, reject) => {
+      this.pending.set(id, { resolve, reject });
+      this.worker.ref();
+      this.worker.postMessage({ ...fields, type, id }, transfer);
+    });
+  }
+
+  /** Asks the thread to dispose its model, then ends it. Later requests reject with `reason`. */
+  async close(reason: string): Promise<void> {
+    if (this.closed) return;
+    try {
+      await this.request('dispose');
+    } finally {
+      this.closed = new Error(reason);
+      await this.worker.terminate();
+    }
+  }
+}
+
+/**
+ * Thread side: loads the model once, announces `info(model)`, then answers requests one at a time, in
+ * arrival order (a burst queues here instead of interleaving and holding every image at once).
+ * `dispose` requests are answered by `dispose(model)`.
+ */
+export function serveModel<M, D>(options: {
+  load: (data: D) => Promise<M>;
+  info?: (model: M) => unknown;
+  handle: (model: M, request: ThreadRequest) => Promise<unknown>;
+  dispose: (model: M) => Promise<void>;
+}): void {
+  const port = parentPort;
+  if (!port) throw new Error('serveModel must run in a worker thread');
+  const model = options.load(workerData as D);
+  model.then(
+    (m) => port.postMessage({ type: 'ready', info: options.info?.(m) }),
+    (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
+  );
+  let queue: Promise<void> = Promise.resolve();
+  port.on('message', (request: ThreadRequest) => {
+    queue = queue.then(async () => {
+      try {
+        const m = await model;
+        const output = request.type === 'dispose' ? await options.dispose(m) : await options.handle(m, request);
+        port.postMessage({ type: 'result', id: request.id, ok: true, output });
+      } catch (error) {
+        port.postMessage({ type: 'result', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+      }
+    });
+  });
+}
+
+/** Pixels as they arrive in the thread. */
+export function pixelsOf(request: ThreadRequest): { data: Buffer; width: number; height: number; channels: 3 } {
+  return { data: Buffer.from(request.data as ArrayBuffer), width: request.width as number, height: request.height as number, channels: 3 };
+}
