@@ -233,7 +233,7 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
     writeRunReport,
 
     async benchmarkRun(raw: BenchmarkInput): Promise<BenchmarkResult> {
-      // METEOR (java) and retrieval scoring (python) run in child processes: the event loop stays free to beat.
+      // Retrieval scoring (python) runs in a child process; the ticker beats between the in-process stages.
       const ticker = setInterval(() => Context.current().heartbeat('benchmarking'), 10_000);
       try {
         return await benchmark(raw);
@@ -278,9 +278,9 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       if (Object.keys(candidates).length === 0) continue;
       let result;
       try {
-        result = await evaluateCaptions({ references, candidates, metrics: metricsWanted });
+        result = await evaluateCaptions({ references, candidates, metrics: metricsWanted, meteorBackend: config.benchmark.meteorBackend });
       } catch (error) {
-        // METEOR needs java and the toolkit's jar; without them the other metrics still count.
+        // METEOR needs pycocoevalcap's tables (and java for the jar backend); without them the other metrics still count.
         notes.push(`METEOR skipped for ${source}: ${(error as Error).message}`);
         result = await evaluateCaptions({ references, candidates, metrics: metricsWanted.filter((m) => m !== 'METEOR') });
       }

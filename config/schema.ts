@@ -164,13 +164,18 @@ const benchmark = z.object({
   /** Texts (images) per ITM re-ranking in retrieval, BLIP's k_test. */
   retrievalK: z.number().int().min(1).default(16),
   /**
-   * COCO caption metrics to compute (metrics/coco/evaluate.ts). METEOR runs pycocoevalcap's
-   * meteor-1.5.jar and needs java; "CIDEr-D" is what pycocoevalcap reports under the key "CIDEr".
+   * COCO caption metrics to compute (metrics/coco/evaluate.ts). "CIDEr-D" is what pycocoevalcap
+   * reports under the key "CIDEr".
    */
   cocoMetrics: z
     .array(z.enum(['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr']))
     .min(1)
     .default(['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr']),
+  /**
+   * METEOR implementation: "typescript" (metrics/coco/meteor/, equal to the jar, no java needed at run
+   * time) or "jar" (pycocoevalcap's meteor-1.5.jar through java). Both read pycocoevalcap's tables.
+   */
+  meteorBackend: z.enum(['typescript', 'jar']).default('typescript'),
   /** Images shown in the report's gallery, and the longest side of their embedded thumbnails. */
   galleryImages: z.number().int().min(0).max(1000).default(24),
   thumbnailSide: z.number().int().min(32).max(1024).default(240),

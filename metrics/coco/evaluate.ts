@@ -8,20 +8,28 @@
 import { bleu } from './bleu.ts';
 import { cider, ciderD } from './cider.ts';
 import { meteor, type MeteorOptions, type MeteorScorer } from './meteor.ts';
+import { loadMeteorResources } from './meteor/resources.ts';
+import { scoreMeteor } from './meteor/scorer.ts';
 import { countCaptions } from './ngrams.ts';
 import { rougeL } from './rouge.ts';
 import { cocoTokenizeSequence } from './tokenizer.ts';
 
 export const COCO_METRICS = ['Bleu_1', 'Bleu_2', 'Bleu_3', 'Bleu_4', 'METEOR', 'ROUGE_L', 'CIDEr-D', 'CIDEr'] as const;
 export type CocoMetric = (typeof COCO_METRICS)[number];
+export type MeteorBackend = 'typescript' | 'jar';
 
 export interface CocoEvalInput {
   /** image id → reference captions (at least one each). */
   references: Record<string, readonly string[]>;
   /** image id → the one candidate caption for that image. */
   candidates: Record<string, string>;
-  /** Which metrics to compute; default all. METEOR needs java and the pycocoevalcap jar. */
+  /** Which metrics to compute; default all. METEOR reads its tables from the pycocoevalcap package. */
   metrics?: readonly CocoMetric[];
+  /**
+   * "typescript" (default): METEOR 1.5 re-implemented here (metrics/coco/meteor/), equal to the jar;
+   * "jar": pycocoevalcap's meteor-1.5.jar itself (needs java).
+   */
+  meteorBackend?: MeteorBackend;
   meteor?: MeteorOptions;
   /** A running METEOR jar to reuse across evaluations (saves its ~5 s start); closed by the caller. */
   meteorScorer?: MeteorScorer;
@@ -126,7 +134,13 @@ export async function evaluateCaptions(input: CocoEvalInput): Promise<CocoEvalRe
   }
   if (wanted.has('METEOR')) {
     const t0 = performance.now();
-    const m = input.meteorScorer ? await input.meteorScorer.score(cands, refs) : await meteor(cands, refs, input.meteor);
+    const backend = input.meteorScorer ? 'jar' : (input.meteorBackend ?? 'typescript');
+    const m =
+      backend === 'typescript'
+        ? scoreMeteor(cands, refs, loadMeteorResources())
+        : input.meteorScorer
+          ? await input.meteorScorer.score(cands, refs)
+          : await meteor(cands, refs, input.meteor);
     timingsMs.meteor = performance.now() - t0;
     corpus.METEOR = m.corpus;
     perImage.METEOR = m.perImage;

@@ -2,8 +2,8 @@
  * METEOR 1.5 through the toolkit's own jar, the way pycocoevalcap's meteor.py drives it: one
  * `java -jar meteor-1.5.jar - - -stdio -l en -norm` process, a "SCORE ||| ref… ||| hyp" line per image
  * answered by a statistics line, then one "EVAL ||| stats…" line answered by each image's score and the
- * corpus score. METEOR's aligner (exact, stem, synonym and paraphrase modules over its own tables) is not
- * re-implemented in TypeScript; running the jar gives the toolkit's numbers exactly.
+ * corpus score. This is the "jar" METEOR backend; the default is the TypeScript implementation in
+ * metrics/coco/meteor/, which the tests hold equal to this jar.
  *
  * Starting the jar costs ~5 s (it loads the paraphrase table), so a MeteorScorer stays up between
  * evaluations (pycocoevalcap keeps its Meteor object the same way); evaluate original, fused and

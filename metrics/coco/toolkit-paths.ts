@@ -1,7 +1,8 @@
 /**
- * Where the Java parts of the COCO caption toolkit live. METEOR 1.5 (with its paraphrase tables) and the
- * Stanford PTB tokenizer ship inside the pycocoevalcap Python package; we run those jars rather than
- * re-implementing METEOR's aligner. Override with FUSECAP_PYCOCOEVALCAP_DIR (the package folder).
+ * Where the Java parts of the COCO caption toolkit live. METEOR 1.5 (with its word lists and paraphrase
+ * table) and the Stanford PTB tokenizer ship inside the pycocoevalcap Python package; the TypeScript
+ * METEOR reads its tables from there, and the parity tests run the jars themselves. Override with
+ * FUSECAP_PYCOCOEVALCAP_DIR (the package folder).
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
