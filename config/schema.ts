@@ -35,6 +35,14 @@ const detect = z.object({
   labels: z.array(z.string()).optional(),
   /** Run the detector in its own worker thread, beside OCR's: the event loop stays free and both cores work. */
   workerThread: z.boolean().default(true),
+  /**
+   * Detector worker threads (with workerThread), each holding its own tfjs and model (~110 MB resident,
+   * ~200 MB at peak). One detection uses one core, and detect is the slowest expert: with two, a 2-core
+   * vision worker running two detect activities (vision concurrency 2), or detect beside OCR and
+   * attributes, keeps both cores busy instead of queueing every image on one thread. Changes speed, not
+   * detections.
+   */
+  threads: z.number().int().min(1).max(64).default(2),
 });
 
 const attributes = z.object({

@@ -82,6 +82,11 @@ export class ModelThread {
     return new ModelThread(worker, info, label);
   }
 
+  /** Requests sent and not yet answered (queued in the thread or running). */
+  get inFlight(): number {
+    return this.pending.size;
+  }
+
   /** Sends pixels as a transferred copy (the caller's buffer stays usable). */
   request(type: string, fields: Record<string, unknown> = {}, pixels?: Uint8Array): Promise<unknown> {
     if (this.closed) return Promise.reject(this.closed);
@@ -109,6 +114,48 @@ export class ModelThread {
       this.closed = new Error(reason);
       await this.worker.terminate();
     }
+  }
+}
+
+/**
+ * Several threads serving the same model, for a model whose single call cannot use more than one core
+ * (tfjs' wasm backend is single-threaded in Node): concurrent requests run side by side, each thread
+ * holding its own copy of the model. A request goes to the thread with the fewest requests in flight,
+ * so a burst spreads over the threads and a lone caller always meets an idle one.
+ */
+export class ModelThreadPool {
+  private constructor(private readonly threads: readonly ModelThread[]) {}
+
+  /** Starts `size` threads of `entry` at once; fails (ending those that did start) if any fails. */
+  static async start(entry: URL, data: unknown, label: string, size: number): Promise<ModelThreadPool> {
+    if (!Number.isInteger(size) || size < 1) throw new Error(`${label} thread pool size must be a positive integer, got ${size}`);
+    const started = await Promise.allSettled(Array.from({ length: size }, () => ModelThread.start(entry, data, label)));
+    const threads = started.flatMap((s) => (s.status === 'fulfilled' ? [s.value] : []));
+    const failure = started.find((s) => s.status === 'rejected');
+    if (failure) {
+      await Promise.allSettled(threads.map((t) => t.close(`${label} thread pool failed to start`)));
+      throw failure.reason;
+    }
+    return new ModelThreadPool(threads);
+  }
+
+  get size(): number {
+    return this.threads.length;
+  }
+
+  /** What the first thread announced when ready (every thread loads the same model). */
+  get info(): unknown {
+    return this.threads[0].info;
+  }
+
+  request(type: string, fields: Record<string, unknown> = {}, pixels?: Uint8Array): Promise<unknown> {
+    let least = this.threads[0];
+    for (const thread of this.threads) if (thread.inFlight < least.inFlight) least = thread;
+    return least.request(type, fields, pixels);
+  }
+
+  async close(reason: string): Promise<void> {
+    await Promise.all(this.threads.map((t) => t.close(reason)));
   }
 }
 

@@ -15,9 +15,10 @@
  *
  * Event loop: tfjs' wasm backend runs a graph synchronously on the calling thread, ~0.1–0.2 s for
  * CenterNet here; decoding and resizing run on libuv's pool (sharp) and we yield before each model call.
- * A 0.2 s pause is far below Temporal's heartbeat timeouts, so we keep inference in-process rather than in
- * a worker_thread (which would double tfjs' memory per worker and copy every image across threads).
- * The `cpu` tfjs backend (~5 s per image) would block for too long: it exists only for debugging.
+ * In-process is the default here; the detect stage asks for worker threads (options.workerThread,
+ * options.threads) so detection neither blocks its event loop nor waits for the main thread, at the
+ * cost of a copy of the model per thread and a copy of every image. The `cpu` tfjs backend (~5 s per
+ * image) would block for too long: it exists only for debugging.
  */
 import type { DecodedImage } from '../../lib/image.ts';
 import type { DetectOutput, ModelRef } from '../types.ts';
@@ -41,6 +42,11 @@ export interface DetectorOptions {
   labels?: readonly string[];
   /** Run the model in its own worker thread (the detect stage does): frees the event loop and a core. */
   workerThread?: boolean;
+  /**
+   * With workerThread: how many threads, each with its own copy of the model (default 1). Concurrent
+   * detect() calls run side by side; one call never uses more than one core.
+   */
+  threads?: number;
   /** tfjs backends only; "cpu" is ~30× slower and meant for debugging. */
   tfjsBackend?: TfjsBackend;
 }
@@ -60,6 +66,8 @@ interface CacheEntry {
 const cache = new Map<string, CacheEntry>();
 
 export async function createDetector(options: DetectorOptions = {}): Promise<Detector> {
+  const threads = options.threads ?? 1;
+  if (!Number.isInteger(threads) || threads < 1) throw new Error(`detect threads must be a positive integer, got ${threads}`);
   if (options.workerThread) return (await import('./detect-thread.ts')).createThreadedDetector(options);
   const backend = options.backend ?? DETECT_DEFAULTS.backend;
   if (!DETECT_BACKENDS.includes(backend)) {

@@ -24,3 +24,21 @@ test('the detector in a worker thread gives exactly the in-process output, and f
   }
   await assert.rejects(threaded.detect(images[0]), /disposed/);
 });
+
+test('a detector on two threads gives the in-process output for concurrent calls', async () => {
+  const images = await Promise.all(
+    ['dog.jpg', 'horses.jpg', 'kite.jpg', 'person.jpg'].map((f) => decodeImage(join(SAMPLE_DIR, 'images', f))),
+  );
+  const local = await createDetector({});
+  const pooled = await createDetector({ workerThread: true, threads: 2 });
+  try {
+    const expected = [];
+    for (const image of images) expected.push(await local.detect(image));
+    assert.deepEqual(await Promise.all(images.map((image) => pooled.detect(image))), expected);
+  } finally {
+    await pooled.dispose();
+    await local.dispose();
+  }
+  await assert.rejects(pooled.detect(images[0]), /disposed/);
+  await assert.rejects(createDetector({ workerThread: true, threads: 0 }), /threads must be a positive integer/);
+});
