@@ -121,8 +121,12 @@ const fuse = z.object({
       threshold: z.number().min(0).max(1).default(0.8),
     })
     .prefault({}),
-  /** OCR lines below this confidence are not stated. */
-  minTextConfidence: z.number().min(0).max(1).default(0.5),
+  /**
+   * OCR lines below this confidence are not stated. Stricter than ocr.minConfidence (what is stored):
+   * a caption states text as fact, and on the sample photos PP-OCR's misreads of logos and textures
+   * ("AMR" for a YAMAHA badge, 0.69) score well below its correct reads of signs and pages (≥ 0.88).
+   */
+  minTextConfidence: z.number().min(0).max(1).default(0.8),
   /** At most this many text blocks are quoted. */
   maxTextBlocks: z.number().int().min(0).max(20).default(3),
   /** A text block longer than this many words (a page) is quoted only up to here, ending in "…". */

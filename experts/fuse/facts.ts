@@ -153,7 +153,7 @@ function personAdjectives(person: { ageGroup?: string; expression?: string }): s
  * ("FRESH BREAD" / "OPEN DAILY"); they are stated as one quoted text.
  */
 function buildTextBlocks(lines: OcrLine[], options: FactOptions): TextBlock[] {
-  const minConfidence = options.minTextConfidence ?? 0.5;
+  const minConfidence = options.minTextConfidence ?? 0.8;
   const maxBlocks = options.maxTextBlocks ?? 3;
   // A single character is more often noise than a word worth quoting.
   const kept = lines.filter((l) => l.confidence >= minConfidence && cleanText(l.text).replace(/[^A-Za-z0-9]/g, '').length >= 2);

@@ -21,7 +21,7 @@ describe('serializing expert outputs for a model fuser', () => {
         '10 people: dark purple, dark blue, blue, black; smiling (1 of 10); at the bottom left, on the left, on the right; small',
         '6 kites: light green, gray, pink, brown; at the top, at the top left, on the right; small',
       ],
-      texts: ['"BEACH CLOSED" (confidence 1.00)'],
+      texts: ['"BEACH CLOSED" (confidence 0.99)'],
     });
     const dog = serializeFacts(buildFacts(loadFixture('dog'), ALL)).objects;
     assert.deepEqual(dog, [
@@ -32,7 +32,7 @@ describe('serializing expert outputs for a model fuser', () => {
   });
 
   test('a page of text is quoted up to maxTextWords, marked as cut', () => {
-    assert.deepEqual(serializeFacts(buildFacts(loadFixture('page'), ALL)).texts, ['"Region-based segmentation…" (confidence 0.84)']);
+    assert.deepEqual(serializeFacts(buildFacts(loadFixture('page'), ALL)).texts, ['"Region-based segmentation…" (confidence 0.88)']);
   });
 
   test('person attributes are listed', () => {
@@ -90,11 +90,11 @@ describe('serializing expert outputs for a model fuser', () => {
     assert.match(system.content, /never mention anything that is not in the caption or the lists/);
     assert.equal(
       user.content,
-      'Caption: a stop sign on a pole\nObjects: \n- 1 stop sign: red; in the center; large\nText in the image: \n- "STOP" (confidence 1.00)',
+      'Caption: a stop sign on a pole\nObjects: \n- 1 stop sign: red; in the center; large\nText in the image: \n- "STOP" (confidence 0.99)',
     );
     assert.equal(
       seq2seqPrompt(fx.captions[0], facts),
-      'Combine the caption and the detected objects and text into one detailed caption.\nCaption: a stop sign on a pole\nObjects: 1 stop sign: red; in the center; large\nText: "STOP" (confidence 1.00)\nDetailed caption:',
+      'Combine the caption and the detected objects and text into one detailed caption.\nCaption: a stop sign on a pole\nObjects: 1 stop sign: red; in the center; large\nText: "STOP" (confidence 0.99)\nDetailed caption:',
     );
   });
 });
