@@ -17,7 +17,7 @@ export interface EvalFixture {
 }
 
 /** mulberry32: tiny, seedable, identical on every platform. */
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let a = seed >>> 0;
   return () => {
     a = (a + 0x6d2b79f5) >>> 0;

@@ -12,6 +12,7 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
+import { scoreLine } from './meteor/scorer.ts';
 import { meteorJar } from './toolkit-paths.ts';
 
 export interface MeteorResult {
@@ -86,9 +87,7 @@ export class MeteorScorer {
     if (this.failure) throw this.failure;
     // The toolkit strips the field separator from the hypothesis only (meteor.py's _stat). The jar
     // answers lines in order, so all SCORE lines go out at once.
-    const scoreLines = candidates.map((hyp, i) =>
-      ['SCORE', references[i].join(' ||| '), hyp.replaceAll('|||', '').replaceAll('  ', ' ')].join(' ||| '),
-    );
+    const scoreLines = candidates.map((hyp, i) => scoreLine(hyp, references[i]));
     this.child.stdin.write(scoreLines.join('\n') + '\n');
     const stats: string[] = [];
     for (let i = 0; i < candidates.length; i++) stats.push(await this.nextLine());

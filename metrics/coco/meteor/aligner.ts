@@ -102,6 +102,22 @@ export interface AlignmentCounts {
   chunks: number;
 }
 
+/** Counts with no function words and no matches yet. */
+export function emptyCounts(testLength: number, referenceLength: number): AlignmentCounts {
+  const zeros = (): number[] => new Array<number>(MODULE_COUNT).fill(0);
+  return {
+    testLength,
+    referenceLength,
+    testFunctionWords: 0,
+    referenceFunctionWords: 0,
+    contentMatches1: zeros(),
+    contentMatches2: zeros(),
+    functionMatches1: zeros(),
+    functionMatches2: zeros(),
+    chunks: 0,
+  };
+}
+
 /** Java's String.hashCode over UTF-16 code units, as a signed 32-bit int. */
 export function javaHash(s: string): number {
   let h = 0;
@@ -194,17 +210,7 @@ export function align(test: PreparedSentence, ref: PreparedSentence, paraphrases
   }
 
   const best = resolve(matches, initial);
-  const counts: AlignmentCounts = {
-    testLength: n1,
-    referenceLength: n2,
-    testFunctionWords: 0,
-    referenceFunctionWords: 0,
-    contentMatches1: [0, 0, 0, 0],
-    contentMatches2: [0, 0, 0, 0],
-    functionMatches1: [0, 0, 0, 0],
-    functionMatches2: [0, 0, 0, 0],
-    chunks: 0,
-  };
+  const counts = emptyCounts(n1, n2);
   for (let j = 0; j < n1; j++) counts.testFunctionWords += test.functionWord[j];
   for (let i = 0; i < n2; i++) counts.referenceFunctionWords += ref.functionWord[i];
   for (const m of best.matches) {

@@ -31,6 +31,22 @@ const NBP_HAS_ALPHA = new RegExp(`[${ALPHA}]`, 'u');
 const STARTS_LOWER = /^[a-z]/u;
 const STARTS_DIGIT = /^[0-9]+/u;
 const WHITE = /[\u0020\u2000-\u200a\u202f\u205f\u3000\u00a0]+/gu;
+/** After the dots: commas, quotes, dashes, hyphens and English contractions, in the jar's order. */
+const ENGLISH_RULES: [RegExp | string, string][] = [
+  [COMMA1, '$1 , $2'],
+  [COMMA2, '$1 , $2'],
+  [COMMA3, '$1 , $2'],
+  [QUOTE1, "'"],
+  [QUOTE2, ' " '],
+  ['\u2013', '-'],
+  ['--', '-'],
+  [RM_DASH, '$1 $2'],
+  [CONT1, "$1 ' $2"],
+  [CONT2, "$1 ' $2"],
+  [CONT3, "$1 ' $2"],
+  [CONT4, "$1 '$2"],
+  [CONT5, "$1 '$2"],
+];
 /** java.util.StringTokenizer's default delimiters. */
 const TOKEN_DELIMITERS = /[ \t\n\r\f]+/;
 
@@ -69,19 +85,7 @@ export function normalizeEnglish(line: string, prefixes: NonBreakingPrefixes): s
     s = s.replace(MULTI_DOT2, 'DOTDOTMULTI $1');
     s = s.replaceAll('DOTMULTI.', 'DOTDOTMULTI');
   }
-  s = s.replace(COMMA1, '$1 , $2');
-  s = s.replace(COMMA2, '$1 , $2');
-  s = s.replace(COMMA3, '$1 , $2');
-  s = s.replace(QUOTE1, "'");
-  s = s.replace(QUOTE2, ' " ');
-  s = s.replaceAll('\u2013', '-');
-  s = s.replaceAll('--', '-');
-  s = s.replace(RM_DASH, '$1 $2');
-  s = s.replace(CONT1, "$1 ' $2");
-  s = s.replace(CONT2, "$1 ' $2");
-  s = s.replace(CONT3, "$1 ' $2");
-  s = s.replace(CONT4, "$1 '$2");
-  s = s.replace(CONT5, "$1 '$2");
+  for (const [pattern, replacement] of ENGLISH_RULES) s = s.replaceAll(pattern, replacement);
 
   const tokens = javaTokens(s);
   let out = '';

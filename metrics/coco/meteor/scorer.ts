@@ -6,7 +6,7 @@
  * Parameters for English, ranking task: alpha 0.85, beta 0.20, gamma 0.60, delta 0.75; module weights
  * exact 1.0, stem 0.6, synonym 0.8, paraphrase 0.6.
  */
-import { align, javaHash, MODULE_COUNT, type AlignmentCounts, type PreparedSentence } from './aligner.ts';
+import { align, emptyCounts, javaHash, MODULE_COUNT, type AlignmentCounts, type PreparedSentence } from './aligner.ts';
 import { stemEnglish } from './english-stemmer.ts';
 import { javaTokens, javaTrim, normalizeEnglish, type NonBreakingPrefixes } from './normalize.ts';
 import type { ParaphrasePair } from './paraphrase-table.ts';
@@ -116,17 +116,12 @@ function addStats(into: MeteorStats, s: MeteorStats): void {
 }
 
 function emptyStats(): MeteorStats {
-  return statsFrom({
-    testLength: 0,
-    referenceLength: 0,
-    testFunctionWords: 0,
-    referenceFunctionWords: 0,
-    contentMatches1: [0, 0, 0, 0],
-    contentMatches2: [0, 0, 0, 0],
-    functionMatches1: [0, 0, 0, 0],
-    functionMatches2: [0, 0, 0, 0],
-    chunks: 0,
-  });
+  return statsFrom(emptyCounts(0, 0));
+}
+
+/** The line pycocoevalcap's meteor.py sends the jar per image: it strips "|||" from the hypothesis only. */
+export function scoreLine(hypothesis: string, references: readonly string[]): string {
+  return ['SCORE', references.join(' ||| '), hypothesis.replaceAll('|||', '').replaceAll('  ', ' ')].join(' ||| ');
 }
 
 /**
@@ -135,8 +130,7 @@ function emptyStats(): MeteorStats {
  * several references, as it does there.
  */
 export function scoreLineFields(hypothesis: string, references: readonly string[]): { hypothesis: string; references: string[] } {
-  const hyp = hypothesis.replaceAll('|||', '').replaceAll('  ', ' ');
-  const parts = ['SCORE', references.join(' ||| '), hyp].join(' ||| ').split('|||');
+  const parts = scoreLine(hypothesis, references).split('|||');
   while (parts.length > 0 && parts[parts.length - 1] === '') parts.pop();
   return { hypothesis: javaTrim(parts[parts.length - 1]), references: parts.slice(1, -1).map(javaTrim) };
 }
@@ -217,7 +211,7 @@ export function scoreMeteor(candidates: readonly string[], references: readonly 
       synsets: words.map((w) => {
         let s = synsetsOf.get(w);
         if (!s) {
-          s = Int32Array.from(res.synonyms.allSynsets(w)).sort();
+          s = res.synonyms.allSynsets(w);
           synsetsOf.set(w, s);
         }
         return s;

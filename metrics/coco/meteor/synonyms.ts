@@ -76,9 +76,9 @@ export class SynonymDictionary {
     return this.synsets(this.morph(word));
   }
 
-  /** The word's own and base-form synsets together, as the synonym matcher compares them. */
-  allSynsets(word: string): Set<number> {
-    return new Set([...this.synsets(word), ...this.baseSynsets(word)]);
+  /** The word's own and base-form synsets together, ascending, as the synonym matcher compares them. */
+  allSynsets(word: string): Int32Array {
+    return Int32Array.from(new Set([...this.synsets(word), ...this.baseSynsets(word)])).sort();
   }
 
   /**

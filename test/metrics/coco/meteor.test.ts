@@ -19,8 +19,9 @@ import { readJarEntries } from '../../../metrics/coco/meteor/jar-resources.ts';
 import { normalizeEnglish, parseNonBreakingPrefixes } from '../../../metrics/coco/meteor/normalize.ts';
 import { buildParaphraseIndex, loadParaphrasePairs, paraphraseIndexIsCurrent } from '../../../metrics/coco/meteor/paraphrase-table.ts';
 import { loadMeteorResources, meteorDataPaths } from '../../../metrics/coco/meteor/resources.ts';
-import { formatStats, scoreLineFields, scoreMeteor, type MeteorStats } from '../../../metrics/coco/meteor/scorer.ts';
+import { formatStats, scoreLine, scoreLineFields, scoreMeteor, type MeteorStats } from '../../../metrics/coco/meteor/scorer.ts';
 import { PROJECT_ROOT } from '../../../metrics/coco/toolkit-paths.ts';
+import { rng } from '../../../scripts/make-eval-fixture.ts';
 import { tokenizeAll } from './helpers.ts';
 
 const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/captions-eval/coco-eval.json');
@@ -49,9 +50,7 @@ function runJar(
   candidates: readonly string[],
   references: readonly (readonly string[])[],
 ): { stats: string[]; scores: number[]; corpus: number } {
-  const lines = candidates.map((c, i) =>
-    ['SCORE', references[i].join(' ||| '), c.replaceAll('|||', '').replaceAll('  ', ' ')].join(' ||| '),
-  );
+  const lines = candidates.map((c, i) => scoreLine(c, references[i]));
   const opts = { cwd: dirname(JAR), maxBuffer: 1 << 30 };
   const args = ['-jar', '-Xmx2G', JAR, '-', '-', '-stdio', '-l', 'en', '-norm'];
   const scored = spawnSync('java', args, { ...opts, input: lines.join('\n') + '\n' });
@@ -131,18 +130,6 @@ test('METEOR statistics and scores equal the jar on the 600-image fixture', { ti
   const tok = tokenizeAll(fixture, ids);
   assertSameAsJar(tok.candidates, tok.references, 'fixture');
 });
-
-/** mulberry32, as the fixture generator uses. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // Caption words with their inflections, irregular forms and WordNet synonyms side by side.
 const WORDS = (
