@@ -10,7 +10,15 @@ import { ALL_QUEUES } from '../workers/workers.ts';
 import type { PipelineResult } from '../workflows/pipeline.ts';
 import { queueName } from '../workflows/queues.ts';
 import type { TaskQueueKind } from '../stages/registry.ts';
-import { defaultCliOptions, openSession, quietTemporalRuntime, startWorkers, workersForCommand, type Session } from './context.ts';
+import {
+  defaultCliOptions,
+  openSession,
+  quietTemporalRuntime,
+  runningUpProcess,
+  startWorkers,
+  workersForCommand,
+  type Session,
+} from './context.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { followRun, formatStatus, loadConfigFile, pipelineStatus, resumeRun, startPipeline } from './commands/runs.ts';
 import { createSchedule, deleteSchedule, describeSchedule, formatSchedule, listSchedules, triggerSchedule } from './commands/schedules.ts';
@@ -124,7 +132,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(
           `started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`,
         );
-        if (values.detach) return 0;
+        if (values.detach) return detached();
         const result = await followRun(session, handle.workflowId);
         console.log(formatStatus(handle.workflowId, await pipelineStatus(session.client, handle.workflowId)));
         printOutcome(result);
@@ -168,7 +176,7 @@ export async function main(argv: string[]): Promise<number> {
       return withWorkers(async (session) => {
         const handle = await resumeRun(session, runId);
         console.log(`resumed run ${handle.workflowId}`);
-        if (values.detach) return 0;
+        if (values.detach) return detached();
         const result = await followRun(session, runId);
         console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
         printOutcome(result);
@@ -214,6 +222,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** `--detach` without `fusecap up`: this command's embedded workers stop when it exits, and the run waits. */
+function detached(): number {
+  if (process.env.FUSECAP_EXTERNAL_WORKERS !== '1' && !runningUpProcess(defaultCliOptions()))
+    console.log(
+      'note: no `fusecap up` serves this state dir, so the run waits once this command exits; start `fusecap up` to let it go on.',
+    );
+  return 0;
+}
 
 function printOutcome(result: PipelineResult): void {
   console.log(`run ${result.runId} completed: ${result.images} images`);

@@ -99,8 +99,13 @@ async function summarize(session: Session, wf: Listed, workers: QueueWorkers[]):
   const pipelineId = wf.type === 'scheduledEnrichment' ? `${wf.workflowId}/pipeline` : wf.workflowId;
 
   if (wf.status.name === 'COMPLETED') {
-    const result = (await client.workflow.getHandle(wf.workflowId, wf.runId).result()) as
-      PipelineResult | IngestResult | { nothingNew: true };
+    let result: PipelineResult | IngestResult | { nothingNew: true };
+    try {
+      result = await client.workflow.getHandle(wf.workflowId, wf.runId).result();
+    } catch (error) {
+      summary.error = `result unreadable: ${causeMessages(error)}`;
+      return summary;
+    }
     if (isIngest) {
       const r = result as IngestResult;
       Object.assign(summary, { imagesDone: r.imagesAdded + r.imagesKnown, imagesTotal: r.entries, failures: r.issues });
