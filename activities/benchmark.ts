@@ -30,6 +30,7 @@ import { safeFileName } from '../lib/paths.ts';
 import { assembleReport, enrichmentItems, type RunData } from '../report/assemble.ts';
 import { writeReport } from '../report/build.ts';
 import { stageKeyByName } from '../stages/keys.ts';
+import { truthMetricRows } from './benchmark-truth.ts';
 
 export interface BenchmarkInput {
   runId: string;
@@ -163,6 +164,8 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       if (stats.fused) rows.push(...statsRows(runId, 'fused', stats.fused));
       for (const a of stats.ablations) rows.push(...statsRows(runId, `ablation:${a.label}`, a));
     }
+    const dataset = await getDataset(db, { id: datasetId });
+    rows.push(...truthMetricRows({ runId, config, datasetRoot: dataset!.root, split: SPLIT, images: data.imageRows, ...data }, notes));
 
     // COCO caption metrics against the original captions as references.
     const metricsWanted = config.benchmark.cocoMetrics as CocoMetric[];
