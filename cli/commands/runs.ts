@@ -1,6 +1,6 @@
 /** run, status, resume: starting pipeline runs and following them. */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { FusecapDatasetKey, FusecapRunKindKey } from '../../services/search-attributes.ts';
+import { FusecapDatasetKey, FusecapRunKindKey } from '../../workflows/search-attributes.ts';
 import { readFileSync } from 'node:fs';
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
 import type { EnrichProgress } from '../../workflows/enrich.ts';

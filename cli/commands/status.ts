@@ -6,8 +6,8 @@
  */
 import { WorkflowNotFoundError, type WorkflowExecutionInfo } from '@temporalio/client';
 import type { IngestResult } from '../../ingest/ingest-dataset.ts';
-import { FusecapDatasetKey, FusecapRunKindKey } from '../../services/search-attributes.ts';
-import { STAGE_SPECS, type TaskQueueKind } from '../../stages/registry.ts';
+import { FusecapDatasetKey, FusecapRunKindKey } from '../../workflows/search-attributes.ts';
+import { isStageName, STAGE_SPECS, type TaskQueueKind } from '../../stages/registry.ts';
 import type { StageTotals } from '../../workflows/enrich.ts';
 import type { PipelineResult, PipelineStatus } from '../../workflows/pipeline.ts';
 import { queueName } from '../../workflows/queues.ts';
@@ -62,7 +62,7 @@ function countsFromTotals(totals: Record<string, StageTotals>, stages: string[],
 function queuesOfPhase(status: PipelineStatus): TaskQueueKind[] {
   if (status.phase === 'training' || status.phase === 'captioning') return ['gpu'];
   if (status.phase !== 'enriching') return [];
-  return [...new Set(status.stages.flat().map((s) => STAGE_SPECS[s]?.queue ?? 'io'))];
+  return [...new Set(status.stages.flat().map((s) => (isStageName(s) ? STAGE_SPECS[s].queue : 'io')))];
 }
 
 function causeMessages(error: unknown): string {
