@@ -9,7 +9,7 @@
  * Chromatic colours take the name of the nearest survey centroid (CIE76 ΔE). The centroids are the
  * xkcd colour survey's (Munroe 2010: ~5 M namings of random sRGB colours by ~220 k people; its
  * published rgb.txt gives the mean sRGB of each of the 954 most used names). We keep the 100 most
- * used names there, which include all eleven Berlin–Kay basic terms (Berlin & Kay 1969: black, white,
+ * used names there (plus two for the blue primary and four greyish names), which include all eleven Berlin–Kay basic terms (Berlin & Kay 1969: black, white,
  * red, green, yellow, blue, brown, purple, pink, orange, grey), and file each under the basic term (or
  * light/dark variant) an English caption would use for it: "maroon" is dark red, "teal" blue, "tan"
  * light brown, "peach" orange. Naming by many survey centroids rather than one per term follows the
@@ -116,6 +116,10 @@ const SURVEY: [string, string, string][] = [
   ['rust', '#a83c09', 'brown'],
   ['deep blue', '#040273', 'dark blue'],
   ['pale pink', '#ffcfdc', 'pink'],
+  // Beyond the 100 most used names: CIELAB's hue bends towards purple near the sRGB blue primary, so
+  // the survey's own names for it keep #0000ff blue.
+  ['primary blue', '#0804f9', 'blue'],
+  ['pure blue', '#0203e2', 'blue'],
   // The survey's greyish names: a tinted grey (sky in a car's paint, a shaded white wall) is grey to
   // people, not light blue or purple.
   ['grey', '#929591', 'gray'],
