@@ -58,7 +58,12 @@ export async function loadSalientMasker(): Promise<SalientMasker> {
       const width = Math.min(image.width, Math.ceil(box.x + box.width)) - left;
       const height = Math.min(image.height, Math.ceil(box.y + box.height)) - top;
       if (width < 8 || height < 8) return null;
-      const crop = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({ left, top, width, height });
+      const crop = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({
+        left,
+        top,
+        width,
+        height,
+      });
       const pixels = await crop.resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
       let max = 1;
       for (const v of pixels) if (v > max) max = v;

@@ -94,7 +94,21 @@ const SUBJECTS: Record<string, Subject> = {
   marble: produce(),
 };
 
-const IRREGULAR: Record<string, string> = { candies: 'candy', sweets: 'sweets', cherries: 'cherry', strawberries: 'strawberry', wolves: 'wolf', butterflies: 'butterfly', ladybugs: 'ladybug', bunnies: 'bunny', fish: 'fish', deer: 'deer', tomatoes: 'tomato', peaches: 'peach', mandarins: 'mandarin' };
+const IRREGULAR: Record<string, string> = {
+  candies: 'candy',
+  sweets: 'sweets',
+  cherries: 'cherry',
+  strawberries: 'strawberry',
+  wolves: 'wolf',
+  butterflies: 'butterfly',
+  ladybugs: 'ladybug',
+  bunnies: 'bunny',
+  fish: 'fish',
+  deer: 'deer',
+  tomatoes: 'tomato',
+  peaches: 'peach',
+  mandarins: 'mandarin',
+};
 
 function singular(word: string): string {
   if (IRREGULAR[word]) return IRREGULAR[word];

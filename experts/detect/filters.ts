@@ -125,7 +125,9 @@ export async function createDetectFilters(options: DetectFilterOptions = {}): Pr
       }
 
       if (classifier) {
-        const judged = objects.filter((d) => d.label !== 'person' && d.box.width >= o.classifierMinSide && d.box.height >= o.classifierMinSide);
+        const judged = objects.filter(
+          (d) => d.label !== 'person' && d.box.width >= o.classifierMinSide && d.box.height >= o.classifierMinSide,
+        );
         const opinions = await classifier.classify(
           image,
           judged.map((d) => d.box),

@@ -53,7 +53,10 @@ function isCode(token: string): boolean {
 export type TextVerdict = { ok: true } | { ok: false; reason: string };
 
 export function readsAsText(line: string, words: ReadonlySet<string>): TextVerdict {
-  const tokens = line.split(/[^A-Za-z0-9'.:/,-]+/).map((t) => t.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, '')).filter(Boolean);
+  const tokens = line
+    .split(/[^A-Za-z0-9'.:/,-]+/)
+    .map((t) => t.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ''))
+    .filter(Boolean);
   if (tokens.length === 0) return { ok: false, reason: 'no_letters' };
   let known = 0;
   const unknown: string[] = [];

@@ -68,7 +68,7 @@ test('classifier keeps what it confirms: the robin stays a bird, the rowing boat
   assert.deepEqual(labels(boats.out), labels(boats.raw));
 });
 
-test('filters off: the output is the detector\'s, with an empty account', async () => {
+test("filters off: the output is the detector's, with an empty account", async () => {
   const { raw, out } = await run('squirrel.jpg', 'A red squirrel sitting on a tree branch eating a nut.', 'none');
   assert.deepEqual(out.objects, raw.objects);
   assert.deepEqual(out.filters!.dropped, []);

@@ -28,7 +28,15 @@ after(async () => {
 test('lines that read as text: words, inflections, codes, one name beside a word', () => {
   const words = englishWords();
   assert.ok(words.size > 50_000, `WordNet word list has ${words.size} words`);
-  for (const line of ['NO PARKING', 'GM 125', 'Double parking prohibited', 'Car Parks', 'AT ALL TIMES', 'Wivenhoe Park', 'Grand Central Terminal']) {
+  for (const line of [
+    'NO PARKING',
+    'GM 125',
+    'Double parking prohibited',
+    'Car Parks',
+    'AT ALL TIMES',
+    'Wivenhoe Park',
+    'Grand Central Terminal',
+  ]) {
     assert.deepEqual(readsAsText(line, words), { ok: true }, line);
   }
 });
@@ -64,7 +72,12 @@ test('no_parking.jpg (tuning half): OCR reads the sign twice, the fused caption 
   const lines = await ocr.read(await decodeImage(TRUTH('no_parking.jpg')));
   assert.equal(lines.lines.filter((l) => l.text === 'NO PARKING').length, 2, JSON.stringify(lines.lines.map((l) => l.text)));
   const fuser = createFuser(configSchema.parse({}).fuse);
-  const out = await fuser.fuse({ original: 'Two yellow barriers with no parking signs beside a road.', ocr: lines, detect: null, attributes: null });
+  const out = await fuser.fuse({
+    original: 'Two yellow barriers with no parking signs beside a road.',
+    ocr: lines,
+    detect: null,
+    attributes: null,
+  });
   assert.equal(out.caption.match(/"NO PARKING"/g)?.length, 1, out.caption);
   assert.deepEqual(out.droppedTexts, [{ text: 'NO PARKING', reason: 'repeated' }]);
   await fuser.dispose();
