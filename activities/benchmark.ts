@@ -32,6 +32,7 @@ import type { GalleryItem, MetricRow, ReportData } from '../report/types.ts';
 import { runTrainer } from '../captioner/train-process.ts';
 import { stageImplementation } from '../stages/implementations.ts';
 import { stageKeyOf } from './stage-batch.ts';
+import { truthMetricRows } from './benchmark-truth.ts';
 import { pythonOf, REPO_ROOT } from './train.ts';
 
 export interface BenchmarkInput {
@@ -259,6 +260,8 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       if (stats.fused) rows.push(...statsRows(runId, 'fused', stats.fused));
       for (const a of stats.ablations) rows.push(...statsRows(runId, `ablation:${a.label}`, a));
     }
+    const dataset = await getDataset(db, { id: datasetId });
+    rows.push(...truthMetricRows({ runId, config, datasetRoot: dataset!.root, split: SPLIT, images: data.imageRows, ...data }, notes));
 
     // COCO caption metrics against the original captions as references.
     const metricsWanted = config.benchmark.cocoMetrics as CocoMetric[];

@@ -226,6 +226,12 @@ const benchmark = z.object({
    * time) or "jar" (pycocoevalcap's meteor-1.5.jar through java). Both read pycocoevalcap's tables.
    */
   meteorBackend: z.enum(['typescript', 'jar']).default('typescript'),
+  /**
+   * Ground truth for the hallucination metrics (metrics/hallucination/): a truth.json like data/truth's or
+   * a COCO instances JSON (instances_val2014.json), images matched by file name. Unset: the dataset root's
+   * truth.json when there is one, else none (no hallucination metrics).
+   */
+  truth: z.string().optional(),
   /** Images shown in the report's gallery, and the longest side of their embedded thumbnails. */
   galleryImages: z.number().int().min(0).max(1000).default(24),
   thumbnailSide: z.number().int().min(32).max(1024).default(240),

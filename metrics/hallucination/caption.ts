@@ -125,43 +125,53 @@ function colorAfterIn(tokens: Token[], i: number, last: { cls: string; at: numbe
   return k - last.at <= 2 && k >= last.at ? 'person' : null;
 }
 
-/** Quote tolerance: normalised edit distance at most this is "the same text" (OCR-style noise such as case or a dropped hyphen). */
+/**
+ * Quote tolerance, per word: a quoted word is the image's word when their normalised edit distance is at
+ * most this (case and punctuation are normalised away first). Per word, not over the whole quote, so one
+ * misread word in a long sign ("Wivenioe -ark") is not diluted into "close enough"; 0.1 allows one
+ * wrong letter in ten.
+ */
 export const QUOTE_DISTANCE = 0.1;
+
+function wordsOf(text: string): string[] {
+  return normalizeText(text).split(' ').filter(Boolean);
+}
+
+/** Same words in the same order (each within maxDistance), or the same letters once spaces are dropped ("NOPARKING"). */
+function sameText(a: readonly string[], b: readonly string[], maxDistance: number): boolean {
+  if (a.join('') === b.join('')) return true;
+  return a.length === b.length && a.every((w, k) => normalizedDistance(w, b[k]!) <= maxDistance);
+}
+
+/** Some run of `words` is `target` (sameText), trying runs one word shorter and longer for split or joined words. */
+function containsText(words: readonly string[], target: readonly string[], maxDistance: number): boolean {
+  for (let len = Math.max(1, target.length - 1); len <= target.length + 1; len++) {
+    for (let a = 0; a + len <= words.length; a++) if (sameText(words.slice(a, a + len), target, maxDistance)) return true;
+  }
+  return false;
+}
 
 /**
  * True when `quote` is one of the image's text lines, a contiguous part of one, or several consecutive
- * lines joined (a sign read as one quote), within QUOTE_DISTANCE.
+ * lines joined in the order listed (a sign read as one quote).
  */
 export function textMatches(quote: string, lines: readonly string[], maxDistance = QUOTE_DISTANCE): boolean {
-  const q = normalizeText(quote);
-  if (!q) return true;
-  const qLen = q.split(' ').length;
+  const q = wordsOf(quote);
+  if (!q.length) return true;
   for (let s = 0; s < lines.length; s++) {
     let joined: string[] = [];
     for (let e = s; e < lines.length && e < s + 8; e++) {
-      joined = [...joined, ...normalizeText(lines[e]!).split(' ').filter(Boolean)];
-      for (let len = Math.max(1, qLen - 1); len <= qLen + 1; len++) {
-        for (let a = 0; a + len <= joined.length; a++) {
-          if (normalizedDistance(joined.slice(a, a + len).join(' '), q) <= maxDistance) return true;
-        }
-      }
+      joined = [...joined, ...wordsOf(lines[e]!)];
+      if (containsText(joined, q, maxDistance)) return true;
     }
   }
   return false;
 }
 
-/** True when the caption (quotes included) states `line`: some run of its words is the line within QUOTE_DISTANCE. */
+/** True when the caption (quotes included) states `line`: some run of its words is the line, as textMatches reads it. */
 export function statesLine(caption: string, line: string, maxDistance = QUOTE_DISTANCE): boolean {
-  const words = normalizeText(caption).split(' ').filter(Boolean);
-  const target = normalizeText(line);
-  if (!target) return false;
-  const n = target.split(' ').length;
-  for (let len = Math.max(1, n - 1); len <= n + 1; len++) {
-    for (let a = 0; a + len <= words.length; a++) {
-      if (normalizedDistance(words.slice(a, a + len).join(' '), target) <= maxDistance) return true;
-    }
-  }
-  return false;
+  const target = wordsOf(line);
+  return target.length > 0 && containsText(wordsOf(caption), target, maxDistance);
 }
 
 /** One caption checked against one image's truth. Counts are over what could be judged (see ImageTruth). */

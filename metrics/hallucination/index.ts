@@ -19,3 +19,4 @@ export {
   type TruthSplit,
 } from './truth.ts';
 export { COCO_CATEGORIES, cocoCategoryById, cocoCategoryByName } from './coco-categories.ts';
+export { hallucinationRows, truthSourceFromJson, type CaptionSet, type HallucinationRow, type TruthSource } from './benchmark.ts';

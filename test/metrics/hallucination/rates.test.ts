@@ -45,6 +45,14 @@ test('quotes: exact and noisy lines, parts of a line, and quotes that join sever
   assert.equal(textMatches('Wivenioe rark', ['Sports Centre', 'Wivenhoe Park']), false);
   assert.equal(textMatches('gallerlies the ship', ['priory galleries at the ship']), false);
   assert.equal(textMatches('GM 126', ['GM 125']), false);
+  assert.equal(textMatches('WEEKmeda', ['unicef', 'WEEKmedia']), false);
+  // one misread word is not diluted by a long quote of several lines
+  const sign = ['Sports Centre', 'Wivenhoe Park', 'Conference Centre', 'Car Parks'];
+  assert.equal(textMatches('Sports Centre Wivenioe -ark Conference Centre Car Parks', sign), false);
+  assert.equal(textMatches('Sports Centre Wivenhoe Park Conference Centre Car Parks', sign), true);
+  // spacing lost or added by OCR is the same text
+  assert.equal(textMatches('NOPARKING', street.text!), true);
+  assert.equal(textMatches('GM125', ['GM 125']), true);
   // lines not in order on the sign do not join
   assert.equal(textMatches('TIMES NOTICE', street.text!), false);
 });
