@@ -21,7 +21,7 @@
  */
 import { chroma, hexToLab, type Lab, srgbToLab } from './cielab.ts';
 
-export const BASIC_COLORS = ['black', 'white', 'gray', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown'] as const;
+export { BASIC_COLORS } from '../../lib/language/colors.ts';
 
 /** xkcd survey name → [its centroid (rgb.txt), the term we write]. Achromatic names are left to the lightness rule. */
 const SURVEY: [string, string, string][] = [

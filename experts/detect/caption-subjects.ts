@@ -9,8 +9,8 @@
  * does not say where its squirrel is, but a squirrel photo's "bird" is the squirrel far more often than
  * a second animal the caption forgot.
  */
-import { ancestors, lookupNoun } from '../fuse/lexicon.ts';
-import { extractMentions } from '../fuse/mentions.ts';
+import { ancestors, lookupNoun } from '../../lib/language/lexicon.ts';
+import { extractMentions } from '../../lib/language/mentions.ts';
 
 const ANIMALS = ['bird', 'cat', 'dog', 'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra', 'giraffe'];
 const PRODUCE = ['banana', 'apple', 'orange', 'broccoli', 'carrot', 'donut', 'cake', 'sports ball'];
