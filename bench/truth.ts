@@ -23,6 +23,7 @@ import { paramsHash } from '../lib/hash.ts';
 import { decodeImage } from '../lib/image.ts';
 import type { AttributesOutput, DetectOutput, OcrOutput } from '../experts/types.ts';
 import { createAttributeRecognizer } from '../experts/attributes/index.ts';
+import { createDetectFilters } from '../experts/detect/filters.ts';
 import { createDetector } from '../experts/detect/index.ts';
 import { createFuser } from '../experts/fuse/index.ts';
 import { createOcr } from '../experts/ocr/index.ts';
@@ -103,7 +104,10 @@ async function runExperts(images: TruthImage[], config: FusecapConfig, refresh: 
   }
   const timings: number[] = [];
   if (missing.length) {
-    const detector = await createDetector({ ...config.detect, workerThread: false });
+    const { filters: filterOptions, ...detectOptions } = config.detect;
+    const detector = await createDetector({ ...detectOptions, workerThread: false });
+    // The detect stage's hallucination filters, as the stage applies them (its params are in the cache key).
+    const filters = await createDetectFilters(filterOptions);
     const recognizer = await createAttributeRecognizer(config.attributes);
     // In-process paddle, as scripts/make-expert-fixtures.ts does: one image at a time gains nothing from the thread.
     const ocr = await createOcr({ ...config.ocr, workerThread: false });
@@ -111,7 +115,7 @@ async function runExperts(images: TruthImage[], config: FusecapConfig, refresh: 
       for (const { im, path, cache } of missing) {
         const t0 = performance.now();
         const image = await decodeImage(path);
-        const detect = await detector.detect(image);
+        const detect = await filters.apply(await detector.detect(image), image, [im.caption], detector.model.id);
         const attributes = await recognizer.describe(image, detect);
         const text = await ocr.read(image);
         timings.push(performance.now() - t0);
@@ -120,7 +124,7 @@ async function runExperts(images: TruthImage[], config: FusecapConfig, refresh: 
         out.set(im.file, outputs);
       }
     } finally {
-      await Promise.all([detector.dispose(), recognizer.dispose(), ocr.dispose()]);
+      await Promise.all([detector.dispose(), filters.dispose(), recognizer.dispose(), ocr.dispose()]);
     }
   }
   return {

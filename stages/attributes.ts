@@ -21,10 +21,10 @@ function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
 export const attributesStage: StageImpl<AttributesOutput> = {
   name: 'attributes',
   describe(config) {
-    const { backend, faces, clipModel, vocabulary, maxColors } = config.attributes;
-    const params: Record<string, unknown> = { backend, faces, maxColors };
+    const { backend, faces, clipModel, vocabulary, maxColors, colorMask, maskObjects, minColorShare, people } = config.attributes;
+    const params: Record<string, unknown> = { backend, faces, maxColors, colorMask, maskObjects, minColorShare, people: { ...people } };
     if (backend === 'clip') Object.assign(params, { clipModel, vocabulary: vocabulary ?? null });
-    return { model: attributesModelRef({ backend, faces, clipModel }), params };
+    return { model: attributesModelRef({ backend, faces, clipModel, colorMask }), params };
   },
   async load(config) {
     await getRecognizer(config);

@@ -5,6 +5,7 @@
  * and replaced only when the config's detect section changes.
  */
 import type { FusecapConfig } from '../config/schema.ts';
+import { createDetectFilters, type DetectFilters, describeFilters } from '../experts/detect/filters.ts';
 import { createDetector, type Detector, detectorModelRef } from '../experts/detect/index.ts';
 import type { DetectOutput } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
@@ -12,28 +13,42 @@ import { ModelSlot } from '../lib/model-slot.ts';
 import type { StageImpl } from './types.ts';
 
 const slot = new ModelSlot<Detector>();
+const filterSlot = new ModelSlot<DetectFilters>();
 
 function getDetector(config: FusecapConfig): Promise<Detector> {
-  return slot.get(JSON.stringify(config.detect), () => createDetector({ ...config.detect }));
+  const { filters: _filters, ...detect } = config.detect;
+  return slot.get(JSON.stringify(detect), () => createDetector({ ...detect }));
+}
+
+function getFilters(config: FusecapConfig): Promise<DetectFilters> {
+  return filterSlot.get(JSON.stringify(config.detect.filters), () => createDetectFilters({ ...config.detect.filters }));
 }
 
 export const detectStage: StageImpl<DetectOutput> = {
   name: 'detect',
   describe(config) {
     const { backend, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
+    const ref = detectorModelRef({ backend, model, labels });
     const params: Record<string, unknown> = { backend, minScore, iouThreshold, maxObjects };
     if (labels) params.labels = labels;
-    return { model: detectorModelRef({ backend, model, labels }), params };
+    params.filters = describeFilters(config.detect.filters, ref.id);
+    return { model: ref, params };
   },
   async load(config) {
     await getDetector(config);
+    await getFilters(config);
   },
   async run(input, config) {
     const detector = await getDetector(config);
     input.signal.throwIfAborted();
     const image = await decodeImage(input.image.path);
     input.signal.throwIfAborted();
-    return detector.detect(image);
+    const detected = await detector.detect(image);
+    input.signal.throwIfAborted();
+    return (await getFilters(config)).apply(detected, image, input.captions, detector.model.id);
   },
-  dispose: () => slot.dispose(),
+  async dispose() {
+    await slot.dispose();
+    await filterSlot.dispose();
+  },
 };

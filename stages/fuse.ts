@@ -54,6 +54,7 @@ export const fuseStage: StageImpl<FuseOutput> = {
         minTextConfidence: f.minTextConfidence,
         maxTextBlocks: f.maxTextBlocks,
         maxTextWords: f.maxTextWords,
+        checkText: f.checkText,
         maxAddedObjects: f.maxAddedObjects,
         ...modelParams,
       },

@@ -5,6 +5,7 @@
  */
 import type { AttributesOutput, Box, DetectOutput, OcrLine, OcrOutput } from '../types.ts';
 import { AGE_ADJECTIVES, EXPRESSION_ADJECTIVES, baseColor, conceptOfLabel } from '../../lib/language/lexicon.ts';
+import { englishWords, readsAsText } from './text-check.ts';
 
 export interface Ablation {
   objects: boolean;
@@ -45,6 +46,8 @@ export interface FuseFacts {
   ablation: Ablation;
   groups: ObjectGroup[]; // most salient first
   texts: TextBlock[]; // reading order
+  /** OCR lines not stated, with why: low_confidence, too_short, repeated, not_words: … */
+  droppedTexts: { text: string; reason: string }[];
 }
 
 export interface ExpertOutputs {
@@ -60,6 +63,8 @@ export interface FactOptions {
   maxTextBlocks?: number;
   /** A block longer than this many words (a page of text) is quoted up to here, marked "…". */
   maxTextWords?: number;
+  /** Quote only lines that read as text (text-check.ts); default true. */
+  checkText?: boolean;
 }
 
 /** Colours covering less of an object's pixels than this are not stated for it. */
@@ -67,8 +72,9 @@ const MIN_COLOR_SHARE = 0.15;
 
 export function buildFacts(experts: ExpertOutputs, ablation: Ablation, options: FactOptions = {}): FuseFacts {
   const groups = ablation.objects || ablation.attributes ? buildGroups(experts, ablation) : [];
-  const texts = ablation.ocr && experts.ocr ? buildTextBlocks(experts.ocr.lines, options) : [];
-  return { ablation: { ...ablation }, groups, texts };
+  const droppedTexts: FuseFacts['droppedTexts'] = [];
+  const texts = ablation.ocr && experts.ocr ? buildTextBlocks(experts.ocr.lines, options, droppedTexts) : [];
+  return { ablation: { ...ablation }, groups, texts, droppedTexts };
 }
 
 function buildGroups(experts: ExpertOutputs, ablation: Ablation): ObjectGroup[] {
@@ -152,11 +158,29 @@ function personAdjectives(person: { ageGroup?: string; expression?: string }): s
  * Lines that sit directly under each other and overlap horizontally belong to one sign or paragraph
  * ("FRESH BREAD" / "OPEN DAILY"); they are stated as one quoted text.
  */
-function buildTextBlocks(lines: OcrLine[], options: FactOptions): TextBlock[] {
+function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFacts['droppedTexts']): TextBlock[] {
   const minConfidence = options.minTextConfidence ?? 0.8;
   const maxBlocks = options.maxTextBlocks ?? 3;
-  // A single character is more often noise than a word worth quoting.
-  const kept = lines.filter((l) => l.confidence >= minConfidence && cleanText(l.text).replace(/[^A-Za-z0-9]/g, '').length >= 2);
+  const words = (options.checkText ?? true) ? englishWords() : null;
+  const seen = new Set<string>();
+  const kept = lines.filter((l) => {
+    const text = cleanText(l.text);
+    const key = text.toLowerCase().replace(/[^a-z0-9]/g, '');
+    const verdict = words ? readsAsText(text, words) : { ok: true as const };
+    let reason: string | null = null;
+    if (l.confidence < minConfidence) reason = 'low_confidence';
+    // A single character is more often noise than a word worth quoting.
+    else if (key.length < 2) reason = 'too_short';
+    // The same sign twice in one photo is one text to state ("NO PARKING", not "NO PARKING" and "NO PARKING").
+    else if (seen.has(key)) reason = 'repeated';
+    else if (!verdict.ok) reason = verdict.reason;
+    if (reason) {
+      dropped.push({ text, reason });
+      return false;
+    }
+    seen.add(key);
+    return true;
+  });
   const blocks: { lines: OcrLine[]; box: Box }[] = [];
   for (const line of kept) {
     const last = blocks[blocks.length - 1];

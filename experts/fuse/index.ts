@@ -124,13 +124,17 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
         minTextConfidence: config.minTextConfidence,
         maxTextBlocks: config.maxTextBlocks,
         maxTextWords: config.maxTextWords,
+        checkText: config.checkText,
       });
       const sources = prepareSources({ original: request.original, facts });
       const grounded = (): { caption: string; grounding: GroundingReport } => {
         const caption = groundedFuse(request.original, facts, { maxAddedGroups: config.maxAddedObjects });
         return { caption, grounding: checkGrounding(caption, sources) };
       };
-      const base = { ablation: { ...config.ablation } };
+      const base = {
+        ablation: { ...config.ablation },
+        ...(facts.droppedTexts.length > 0 ? { droppedTexts: facts.droppedTexts } : {}),
+      };
 
       if (config.backend === 'grounded') {
         return { ...base, ...described, ...grounded(), decision: 'kept' };

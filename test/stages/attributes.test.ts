@@ -14,7 +14,8 @@ import { StageInputError } from '../../lib/errors.ts';
 import type { StageInput } from '../../stages/types.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../data/sample/images');
-const config = configSchema.parse({});
+// The detector's calibrated thresholds are off: these tests pin the attribute expert on the detector's own boxes.
+const config = configSchema.parse({ detect: { filters: { thresholds: false } } });
 
 function input(file: string, detect?: unknown): StageInput {
   return {
@@ -45,7 +46,15 @@ describe('attributes stage', () => {
   test('describe: model ref and params', () => {
     const d = attributesStage.describe(config);
     assert.equal(d.model.id, 'fusecap/cielab-colors');
-    assert.deepEqual(d.params, { backend: 'color', faces: true, maxColors: 2 });
+    assert.deepEqual(d.params, {
+      backend: 'color',
+      faces: true,
+      maxColors: 2,
+      colorMask: true,
+      maskObjects: 4,
+      minColorShare: 0.5,
+      people: { minFaceSide: 48, minFaceScore: 0.8, minExpressionScore: 0.6 },
+    });
     const noFaces = attributesStage.describe(configSchema.parse({ attributes: { faces: false } }));
     assert.notEqual(noFaces.model.version, d.model.version);
   });

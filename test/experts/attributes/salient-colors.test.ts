@@ -1,0 +1,66 @@
+/**
+ * Colours over the object's own pixels on real photos: the U2-Net-p mask (salient.ts), chroma-weighted
+ * naming with the survey centroids (object-colors.ts, color-names.ts). The red motorcycle of the sample
+ * set (its chrome and tyres outweigh the paint by pixel count) and the red-shirted person of the truth
+ * set's tuning half (copy_centre.jpg) must come out red, never gray; the box is the detector's / the
+ * annotator's.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { baseColor, nameRgb } from '../../../experts/attributes/color-names.ts';
+import { objectColors } from '../../../experts/attributes/object-colors.ts';
+import { loadSalientMasker, type SalientMasker } from '../../../experts/attributes/salient.ts';
+import type { Box } from '../../../experts/types.ts';
+import { decodeImage } from '../../../lib/image.ts';
+
+const IMAGES = path.resolve(import.meta.dirname, '../../../data');
+
+let masker: SalientMasker;
+before(async () => {
+  masker = await loadSalientMasker();
+});
+after(async () => {
+  await masker.dispose();
+});
+
+async function colorsOf(file: string, box: Box) {
+  const image = await decodeImage(path.join(IMAGES, file));
+  const mask = await masker.mask(image, box);
+  assert.ok(mask, 'no mask');
+  return { masked: objectColors(image, box, 2, { mask, minDominantShare: 0.5 }), image };
+}
+
+test('red motorcycle (sample set): red first over its mask; at the default unsure rule, silent rather than gray', async () => {
+  const box = { x: 120.1, y: 36.1, width: 556.6, height: 409 };
+  const { masked, image } = await colorsOf('sample/images/motorcycle_left.png', box);
+  assert.equal(masked.method, 'mask');
+  // Red holds ~0.40 of the chroma-weighted mask, under the default 0.5: no colour is stated, and never gray.
+  assert.ok(!masked.colors.some((c) => baseColor(c.name) === 'gray'), JSON.stringify(masked));
+  const all = objectColors(image, box, 2, { mask: await masker.mask(image, box), minDominantShare: 0 });
+  assert.equal(baseColor(all.colors[0].name), 'red', JSON.stringify(all));
+  assert.ok(all.colors[0].share > 0.3, JSON.stringify(all));
+});
+
+test('red-shirted person (truth tuning half, copy_centre.jpg): red, not gray', async () => {
+  const { masked } = await colorsOf('truth/images/copy_centre.jpg', { x: 448, y: 903, width: 40, height: 55 });
+  assert.ok(masked.colors.length > 0, JSON.stringify(masked));
+  assert.equal(baseColor(masked.colors[0].name), 'red', JSON.stringify(masked));
+  assert.ok(!masked.colors.some((c) => baseColor(c.name) === 'gray'), JSON.stringify(masked));
+});
+
+test('unsure means silent: a dominant share under minDominantShare states no colour', async () => {
+  const image = await decodeImage(path.join(IMAGES, 'truth/images/copy_centre.jpg'));
+  const box = { x: 448, y: 903, width: 40, height: 55 };
+  const mask = await masker.mask(image, box);
+  const loose = objectColors(image, box, 2, { mask, minDominantShare: 0 });
+  const strict = objectColors(image, box, 2, { mask, minDominantShare: Math.min(1, loose.colors[0].share + 0.01) });
+  assert.deepEqual(strict.colors, []);
+});
+
+test('survey centroids: saturated reds are red, navy is dark blue, a tinted grey is gray', () => {
+  assert.equal(nameRgb(200, 30, 30), 'red');
+  assert.equal(nameRgb(20, 30, 90), 'dark blue');
+  assert.equal(nameRgb(110, 135, 160), 'gray');
+  assert.equal(nameRgb(250, 120, 10), 'orange');
+});

@@ -1,0 +1,84 @@
+/**
+ * OCR lines a caption may quote: read-as-text rules on hand-written lines (misreads from the truth
+ * set's photos among them), and the whole path on a real tuning photo, data/truth/images/no_parking.jpg,
+ * whose two signs PP-OCR reads as "NO PARKING" twice: the fused caption quotes it once.
+ */
+import assert from 'node:assert/strict';
+import path from 'node:path';
+import { after, before, test } from 'node:test';
+import { configSchema } from '../../../config/schema.ts';
+import { buildFacts } from '../../../experts/fuse/facts.ts';
+import { createFuser } from '../../../experts/fuse/index.ts';
+import { englishWords, readsAsText } from '../../../experts/fuse/text-check.ts';
+import { createOcr, type OcrEngine } from '../../../experts/ocr/index.ts';
+import type { OcrLine } from '../../../experts/types.ts';
+import { decodeImage } from '../../../lib/image.ts';
+
+const TRUTH = (name: string) => path.resolve(import.meta.dirname, '../../../data/truth/images', name);
+const ALL = { objects: true, attributes: true, ocr: true };
+
+let ocr: OcrEngine;
+before(async () => {
+  ocr = await createOcr({ workerThread: false });
+});
+after(async () => {
+  await ocr.dispose();
+});
+
+test('lines that read as text: words, inflections, codes, one name beside a word', () => {
+  const words = englishWords();
+  assert.ok(words.size > 50_000, `WordNet word list has ${words.size} words`);
+  for (const line of [
+    'NO PARKING',
+    'GM 125',
+    'Double parking prohibited',
+    'Car Parks',
+    'AT ALL TIMES',
+    'Wivenhoe Park',
+    'Grand Central Terminal',
+  ]) {
+    assert.deepEqual(readsAsText(line, words), { ok: true }, line);
+  }
+});
+
+test('misreads are not quoted: PP-OCR\'s "Wivenioe -ark", "gallerles", "pRiORy" style nonsense', () => {
+  const words = englishWords();
+  for (const line of ['Wivenioe rark', 'gallerlies the ship', 'xqzt vbnm']) {
+    const verdict = readsAsText(line, words);
+    assert.equal(verdict.ok, false, line);
+    assert.match((verdict as { reason: string }).reason, /^not_words: /);
+  }
+});
+
+test('facts: a repeated line is stated once, a misread is dropped, each with its reason', () => {
+  const line = (text: string, y: number): OcrLine => ({ text, confidence: 0.95, box: { x: 10, y, width: 100, height: 20 }, words: [] });
+  const facts = buildFacts({ ocr: { lines: [line('NO PARKING', 10), line('Wivenioe rark', 100), line('NO PARKING', 200)] } }, ALL);
+  assert.deepEqual(
+    facts.texts.map((t) => t.text),
+    ['NO PARKING'],
+  );
+  assert.deepEqual(facts.droppedTexts, [
+    { text: 'Wivenioe rark', reason: 'not_words: Wivenioe rark' },
+    { text: 'NO PARKING', reason: 'repeated' },
+  ]);
+  const unchecked = buildFacts({ ocr: { lines: [line('Wivenioe rark', 100)] } }, ALL, { checkText: false });
+  assert.deepEqual(
+    unchecked.texts.map((t) => t.text),
+    ['Wivenioe rark'],
+  );
+});
+
+test('no_parking.jpg (tuning half): OCR reads the sign twice, the fused caption quotes it once', async () => {
+  const lines = await ocr.read(await decodeImage(TRUTH('no_parking.jpg')));
+  assert.equal(lines.lines.filter((l) => l.text === 'NO PARKING').length, 2, JSON.stringify(lines.lines.map((l) => l.text)));
+  const fuser = createFuser(configSchema.parse({}).fuse);
+  const out = await fuser.fuse({
+    original: 'Two yellow barriers with no parking signs beside a road.',
+    ocr: lines,
+    detect: null,
+    attributes: null,
+  });
+  assert.equal(out.caption.match(/"NO PARKING"/g)?.length, 1, out.caption);
+  assert.deepEqual(out.droppedTexts, [{ text: 'NO PARKING', reason: 'repeated' }]);
+  await fuser.dispose();
+});
