@@ -17,7 +17,7 @@ import { parseArgs } from 'node:util';
 import { evaluateCaptions, type CocoMetric, type MeteorBackend } from '../metrics/coco/evaluate.ts';
 import { ensureParaphraseIndex } from '../metrics/coco/meteor/resources.ts';
 import { REPO_ROOT } from '../lib/paths.ts';
-import { venvPython } from '../metrics/coco/toolkit-paths.ts';
+import { venvPython } from '../lib/toolkit-paths.ts';
 import { makeEvalFixture } from '../scripts/make-eval-fixture.ts';
 
 const { values } = parseArgs({

@@ -6,8 +6,8 @@
  * be a name ("Wivenhoe Park") when the line also holds a known word of three letters or more.
  * Short tokens (≤ 3 letters: "NO", "the", "St") are not judged: too many abbreviations to list.
  */
-import { readJarEntries } from '../../metrics/coco/meteor/jar-resources.ts';
-import { meteorJar } from '../../metrics/coco/toolkit-paths.ts';
+import { readJarEntries } from '../../lib/jar-resources.ts';
+import { meteorJar } from '../../lib/toolkit-paths.ts';
 
 let cached: ReadonlySet<string> | null = null;
 

@@ -13,7 +13,7 @@ import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { dirname } from 'node:path';
 import { createInterface, type Interface } from 'node:readline';
 import { scoreLine } from './meteor/scorer.ts';
-import { meteorJar } from './toolkit-paths.ts';
+import { meteorJar } from '../../lib/toolkit-paths.ts';
 
 export interface MeteorResult {
   corpus: number;

@@ -18,7 +18,7 @@ import {
   loadClipEncoder,
 } from '../../metrics/clipscore.ts';
 import { REPO_ROOT } from '../../lib/paths.ts';
-import { venvPython } from '../../metrics/coco/toolkit-paths.ts';
+import { venvPython } from '../../lib/toolkit-paths.ts';
 
 const SCRIPT = join(REPO_ROOT, 'test/metrics/tiny_clip.py');
 const DOG = join(REPO_ROOT, 'data/sample/images/dog.jpg');

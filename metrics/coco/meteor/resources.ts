@@ -6,8 +6,8 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { REPO_ROOT } from '../../../lib/paths.ts';
-import { meteorJar } from '../toolkit-paths.ts';
-import { readJarEntries } from './jar-resources.ts';
+import { meteorJar } from '../../../lib/toolkit-paths.ts';
+import { readJarEntries } from '../../../lib/jar-resources.ts';
 import { parseNonBreakingPrefixes } from './normalize.ts';
 import { buildParaphraseIndex, loadParaphrasePairs, paraphraseIndexIsCurrent } from './paraphrase-table.ts';
 import type { MeteorResources } from './scorer.ts';

@@ -15,7 +15,7 @@ import { dirname, join } from 'node:path';
 import { test } from 'node:test';
 import { gzipSync } from 'node:zlib';
 import { stemEnglish } from '../../../metrics/coco/meteor/english-stemmer.ts';
-import { readJarEntries } from '../../../metrics/coco/meteor/jar-resources.ts';
+import { readJarEntries } from '../../../lib/jar-resources.ts';
 import { normalizeEnglish, parseNonBreakingPrefixes } from '../../../metrics/coco/meteor/normalize.ts';
 import { buildParaphraseIndex, loadParaphrasePairs, paraphraseIndexIsCurrent } from '../../../metrics/coco/meteor/paraphrase-table.ts';
 import { loadMeteorResources, meteorDataPaths } from '../../../metrics/coco/meteor/resources.ts';

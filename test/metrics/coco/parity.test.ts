@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateCaptions, type CocoMetric } from '../../../metrics/coco/evaluate.ts';
 import { REPO_ROOT } from '../../../lib/paths.ts';
-import { venvPython } from '../../../metrics/coco/toolkit-paths.ts';
+import { venvPython } from '../../../lib/toolkit-paths.ts';
 import { tokenizeAll } from './helpers.ts';
 
 const FIXTURE = join(REPO_ROOT, 'test/fixtures/captions-eval/coco-eval.json');

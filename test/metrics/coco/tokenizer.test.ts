@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { COCO_PUNCTUATION, cocoTokenize, cocoTokenizeSequence, ptbTokens } from '../../../metrics/coco/tokenizer.ts';
-import { ptbTokenizerJar } from '../../../metrics/coco/toolkit-paths.ts';
+import { ptbTokenizerJar } from '../../../lib/toolkit-paths.ts';
 
 // Inputs chosen to hit the PTB lexer's special cases; each is compared with the jar's own output.
 const TRICKY = [

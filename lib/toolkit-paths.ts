@@ -6,7 +6,7 @@
  */
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT } from '../../lib/paths.ts';
+import { REPO_ROOT } from './paths.ts';
 
 export function pycocoevalcapDir(): string {
   const fromEnv = process.env.FUSECAP_PYCOCOEVALCAP_DIR;
