@@ -99,4 +99,8 @@ export interface FuseOutput {
   rejected?: { caption: string; grounding: GroundingReport };
   /** HTTP attempts the model caption took (openai backend). */
   attempts?: number;
+  /** What a structured (JSON) model reply listed as its claims, checked beside the caption. */
+  claims?: { objects: string[]; attributes: string[]; texts: string[] };
+  /** Claims only the similarity model could judge, and how many it grounded. */
+  semantic?: { checked: number; grounded: number };
 }

@@ -3,7 +3,10 @@
 # seconds: apt packages (dpkg check first), node_modules (npm ci only when package-lock.json changed),
 # the Temporal CLI (built from the Go module proxy once), the Python venv (scripts/setup-python.sh).
 #
-# Skip parts with FUSECAP_SETUP_SKIP, a space-separated list of: apt npm temporal python.
+# the fuser's model files (scripts/setup-models.sh, started first in the background: 1.5 GB on a fresh
+# machine, nothing on a second run).
+#
+# Skip parts with FUSECAP_SETUP_SKIP, a space-separated list of: apt npm temporal python models.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -22,6 +25,17 @@ export DEBIAN_FRONTEND=noninteractive
 # Go is installed from the tarball in /usr/local/go on our machines, often not on PATH.
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   export PATH="/usr/local/go/bin:$PATH"
+fi
+
+# ---------------------------------------------------------------- models (background)
+# The largest download, and independent of everything else here: started first, waited for last.
+MODELS_PID=
+MODELS_LOG=$(mktemp)
+if skipped models; then
+  say "models: skipped (FUSECAP_SETUP_SKIP)"
+else
+  bash scripts/setup-models.sh >"$MODELS_LOG" 2>&1 &
+  MODELS_PID=$!
 fi
 
 # ---------------------------------------------------------------- apt packages
@@ -110,6 +124,21 @@ else
     *) DID+=("$built") ;;
   esac
 fi
+
+if [ -n "$MODELS_PID" ]; then
+  if wait "$MODELS_PID"; then
+    result=$(tail -1 "$MODELS_LOG")
+    case "$result" in
+      cached*) HAD+=("$result") ;;
+      *) DID+=("$result") ;;
+    esac
+  else
+    cat "$MODELS_LOG" >&2
+    say "models: scripts/setup-models.sh failed"
+    exit 1
+  fi
+fi
+rm -f "$MODELS_LOG"
 
 say "done in $((SECONDS - START))s in $ROOT"
 for d in "${DID[@]+"${DID[@]}"}"; do say "  did: $d"; done
