@@ -65,7 +65,7 @@ describe('OpenAI-compatible backend', () => {
       body.messages.map((m) => m.role),
       ['system', 'user'],
     );
-    assert.match(body.messages[1].content, /Caption: a dog sitting on a porch next to a bicycle/);
+    assert.match(body.messages[1].content, /Original caption: a dog sitting on a porch next to a bicycle/);
     assert.match(body.messages[1].content, /- 1 dog: black, dark gray; on the left\n/);
     assert.doesNotMatch(body.messages[1].content, /confidence|score|\d\.\d/, 'prompt v2 pastes no scores');
     const format = (req.body as { response_format?: { type: string; json_schema: { schema: { required: string[] } } } }).response_format;
@@ -103,7 +103,8 @@ describe('OpenAI-compatible backend', () => {
     assert.equal(out.decision, 'kept');
     const invented = { ...reply, objects: [...reply.objects, 'fire hydrant'], attributes: ['purple dog'] };
     const server2 = await serve((_req, _i, res) => sendJson(res, 200, completion(JSON.stringify(invented))));
-    const bad = await fuserFor(server2, {}, { grounding: { policy: 'flag' } }).fuse(request);
+    const bad = await fuserFor(server2, {}, { grounding: { policy: 'flag', threshold: 0.95 } }).fuse(request);
+    assert.ok(bad.grounding.score < 1);
     assert.equal(bad.decision, 'flagged');
     assert.deepEqual(bad.grounding.ungrounded.map((u) => u.claim).sort(), ['fire hydrant', 'purple dog']);
   });
