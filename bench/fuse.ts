@@ -158,7 +158,12 @@ async function timeFuser(fuserConfig: unknown, fixtures: ReturnType<typeof loadF
     const seconds = (performance.now() - start) / 1000;
     const decisions: Record<string, number> = {};
     for (const o of outputs) decisions[o.decision] = (decisions[o.decision] ?? 0) + 1;
-    return { captionsPerSec: round(fixtures.length / seconds, 3), p50Ms: Math.round(percentile(latencies, 50)), p95Ms: Math.round(percentile(latencies, 95)), decisions };
+    return {
+      captionsPerSec: round(fixtures.length / seconds, 3),
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p95Ms: Math.round(percentile(latencies, 95)),
+      decisions,
+    };
   } finally {
     await fuser.dispose();
   }

@@ -86,7 +86,10 @@ const fuse = z.object({
       /** Path of a GGUF chat model; absent: the default Qwen2.5-Coder-1.5B-Instruct Q4_K_M that setup installs. */
       model: z.string().min(1).optional(),
       /** Expected sha256 of the model file, checked at load (the default model's is built in). */
-      sha256: z.string().regex(/^[0-9a-fA-F]{64}$/).optional(),
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .optional(),
       /** Tokens per sequence, prompt (~800 with prompt v2's examples) + reply. */
       contextSize: z.number().int().min(256).max(131_072).default(2048),
       /** Captions generated at once on the one loaded model (one context, this many sequences). */

@@ -48,15 +48,15 @@ export const fuseStage: StageImpl<FuseOutput> = {
             onBadResponse: f.llama.onBadResponse,
           }
         : backend === 'openai'
-        ? {
-            temperature: f.openai.temperature,
-            maxTokens: f.openai.maxTokens,
-            onBadResponse: f.openai.onBadResponse,
-            responseFormat: f.openai.responseFormat,
-          }
-        : backend === 'text2text'
-          ? { dtype: f.text2text.dtype, maxNewTokens: f.text2text.maxNewTokens, numBeams: f.text2text.numBeams }
-          : {};
+          ? {
+              temperature: f.openai.temperature,
+              maxTokens: f.openai.maxTokens,
+              onBadResponse: f.openai.onBadResponse,
+              responseFormat: f.openai.responseFormat,
+            }
+          : backend === 'text2text'
+            ? { dtype: f.text2text.dtype, maxNewTokens: f.text2text.maxNewTokens, numBeams: f.text2text.numBeams }
+            : {};
     return {
       model,
       params: {

@@ -23,9 +23,7 @@ export interface ClaimCheck {
   semantic: { checked: number; grounded: number };
 }
 
-const STOPWORDS = new Set(
-  'a an the of on in at to with and or next near by for from its his her their some two three is are'.split(' '),
-);
+const STOPWORDS = new Set('a an the of on in at to with and or next near by for from its his her their some two three is are'.split(' '));
 
 /** Phrases the claims are compared with: spans of the original caption, expert objects, OCR texts. */
 export function sourcePhrases(original: string, facts: FuseFacts): string[] {
@@ -90,7 +88,10 @@ export async function checkReply(
     if (!embedder) {
       for (const u of unread) add({ kind: u.kind, claim: u.phrase, reason: 'not a known word and no similarity model is loaded' });
     } else {
-      const [claimVecs, sourceVecs] = await Promise.all([embedder.embed(unread.map((u) => u.phrase.toLowerCase())), embedder.embed(phrases)]);
+      const [claimVecs, sourceVecs] = await Promise.all([
+        embedder.embed(unread.map((u) => u.phrase.toLowerCase())),
+        embedder.embed(phrases),
+      ]);
       unread.forEach((u, i) => {
         let best = -1;
         let bestPhrase = '';

@@ -17,7 +17,15 @@ import { checkGrounding, prepareSources } from './grounding.ts';
 import { type LlamaEngine, LlamaPromptTooLongError, loadLlama, modelSha256, resolveLlamaModel } from './llama.ts';
 import { type ChatClient, LlmBadResponseError, cleanCaption, createChatClient } from './openai.ts';
 import { type FusedReply, REPLY_JSON_SCHEMA, ReplySchemaError, parseReply } from './reply.ts';
-import { CHAT_TEMPLATE_V2, SEQ2SEQ_TEMPLATE, chatMessagesV2, factsPromptV2, seq2seqPrompt, systemPromptV2, templateTag } from './serialize.ts';
+import {
+  CHAT_TEMPLATE_V2,
+  SEQ2SEQ_TEMPLATE,
+  chatMessagesV2,
+  factsPromptV2,
+  seq2seqPrompt,
+  systemPromptV2,
+  templateTag,
+} from './serialize.ts';
 import { type Embedder, loadEmbedder } from './similarity.ts';
 import { type Text2TextGenerator, loadText2Text } from './text2text.ts';
 

@@ -97,7 +97,8 @@ const hashCache = new Map<string, string>();
  * per process (synchronously: describe() is synchronous; ~3 s per GB).
  */
 export function modelSha256(path: string): string {
-  if (!existsSync(path)) throw new LlamaModelError(`fuse.llama.model ${path} does not exist (run scripts/setup.sh for the default model)`, 'model_missing');
+  if (!existsSync(path))
+    throw new LlamaModelError(`fuse.llama.model ${path} does not exist (run scripts/setup.sh for the default model)`, 'model_missing');
   const st = statSync(path);
   const key = `${path}:${st.size}:${st.mtimeMs}`;
   const cached = hashCache.get(key);
@@ -112,7 +113,7 @@ function hashFile(path: string): string {
   const fd = openSync(path, 'r');
   try {
     const buf = Buffer.allocUnsafe(8 << 20);
-    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0; ) hash.update(buf.subarray(0, n));
+    for (let n; (n = readSync(fd, buf, 0, buf.length, null)) > 0;) hash.update(buf.subarray(0, n));
   } finally {
     closeSync(fd);
   }

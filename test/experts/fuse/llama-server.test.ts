@@ -71,7 +71,10 @@ describe('openai backend against a real llama-server with the Qwen GGUF', () => 
   });
 
   test('a reply slower than timeoutMs, retries used up → TransientStageError (the batch retries the image later)', async () => {
-    await assert.rejects(fuseStage.run(input('kite'), openai(server, { timeoutMs: 150, maxRetries: 1, retryBaseMs: 10 })), TransientStageError);
+    await assert.rejects(
+      fuseStage.run(input('kite'), openai(server, { timeoutMs: 150, maxRetries: 1, retryBaseMs: 10 })),
+      TransientStageError,
+    );
   });
 
   test('server killed mid-batch: the images in flight retry against the restarted server; one caption each', async () => {

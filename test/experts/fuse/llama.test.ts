@@ -22,7 +22,8 @@ import { loadFixture } from './fixtures.ts';
 const QWEN = join(modelsDir(), DEFAULT_LLAMA_MODEL.file);
 const GEMMA = join(modelsDir(), 'gemma-3-270m-q4_k_m.gguf');
 const dir = mkdtempSync(join(tmpdir(), 'fusecap-llama-bad-'));
-const llamaConfig = (llama: Record<string, unknown>) => configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 1, ...llama } } }).fuse;
+const llamaConfig = (llama: Record<string, unknown>) =>
+  configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 1, ...llama } } }).fuse;
 const rejectsWith = (code: string) => (e: unknown) => e instanceof LlamaModelError && e.code === code;
 
 describe('llama backend: bad model files are refused at load with a code', () => {
@@ -71,7 +72,10 @@ describe('llama backend: replies that cannot be used become counted fallbacks', 
     assert.equal(out.backend, 'grounded');
     const strict = createFuser(llamaConfig({ maxTokens: 16, onBadResponse: 'error' }));
     fusers.push(strict);
-    await assert.rejects(strict.fuse({ original: stop.captions[0], detect: stop.detect, attributes: stop.attributes, ocr: stop.ocr }), FuseBadResponseError);
+    await assert.rejects(
+      strict.fuse({ original: stop.captions[0], detect: stop.detect, attributes: stop.attributes, ocr: stop.ocr }),
+      FuseBadResponseError,
+    );
   });
 
   test('a prompt that cannot fit the context (a page of OCR text, 512 tokens): fallback, nothing generated', async () => {
