@@ -21,6 +21,9 @@ skipped() { [[ "$SKIP" == *" $1 "* ]]; }
 
 # onnxruntime-node's postinstall downloads CUDA files and fails offline; its CPU binary is in the tarball.
 export ONNXRUNTIME_NODE_INSTALL=skip
+# node-llama-cpp ships prebuilt llama.cpp binaries (@node-llama-cpp/linux-x64, -cuda, -vulkan); its
+# postinstall must never try to download or compile one offline.
+export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 export DEBIAN_FRONTEND=noninteractive
 # Go is installed from the tarball in /usr/local/go on our machines, often not on PATH.
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
