@@ -243,7 +243,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
       } else {
         grounding = checkGrounding(result.caption, sources);
       }
-      const attempts = extra;
+      const attempts = { ...extra, groundedCaption: grounded().caption };
       if (grounding.score >= config.grounding.threshold || config.grounding.policy === 'keep') {
         return { ...base, ...publicDescription, caption: result.caption, grounding, decision: 'kept', ...attempts };
       }
