@@ -11,10 +11,20 @@ import { ALL_QUEUES } from '../workers/workers.ts';
 import type { PipelineResult } from '../workflows/pipeline.ts';
 import { queueName } from '../workflows/queues.ts';
 import type { TaskQueueKind } from '../stages/registry.ts';
-import { defaultCliOptions, openSession, quietTemporalRuntime, startWorkers, workersForCommand, type Session } from './context.ts';
+import {
+  defaultCliOptions,
+  openSession,
+  quietTemporalRuntime,
+  runningUpProcess,
+  startWorkers,
+  workersForCommand,
+  type Session,
+} from './context.ts';
 import { ingestCommand } from './commands/ingest.ts';
-import { followRun, formatStatus, listPipelineRuns, loadConfigFile, pipelineStatus, resumeRun, startPipeline } from './commands/runs.ts';
-import { createSchedule, deleteSchedule, listSchedules, triggerSchedule } from './commands/schedules.ts';
+import { followRun, formatStatus, loadConfigFile, pipelineStatus, resumeRun, startPipeline } from './commands/runs.ts';
+import { createSchedule, deleteSchedule, describeSchedule, formatSchedule, listSchedules, triggerSchedule } from './commands/schedules.ts';
+import { formatRunTable, listRunSummaries, runSummary } from './commands/status.ts';
+import { noWorkerWarning, queueWorkers } from './workers-check.ts';
 
 const USAGE = `fusecap — enrich image-caption datasets (FuseCap) as a durable Temporal pipeline
 
@@ -24,11 +34,12 @@ usage:
   fusecap ingest DATASET --manifest FILE [--root DIR]
   fusecap run DATASET [--config FILE] [--stages probe,detect,...] [--batch-size N] [--id RUN] [--detach]
   fusecap demo                                  ingest the bundled sample dataset and run the whole pipeline
-  fusecap status [RUN] [--dataset DATASET]
+  fusecap status [RUN] [--dataset DATASET] [--json]
+                                                runs: dataset, kind, state (waiting = no worker), images, failures
   fusecap resume RUN [--detach]                 re-run a failed/terminated run; only missing work is done
   fusecap report RUN                            (re)write the run's self-contained HTML report
   fusecap schedule create DATASET [--every 1h] [--id ID] [--config FILE]
-  fusecap schedule list | delete ID | trigger ID
+  fusecap schedule list | delete ID | trigger ID  (schedules fire only while fusecap up or workers run)
 
 environment: TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, DATABASE_URL (else embedded PGlite in $FUSECAP_HOME),
 FUSECAP_HOME (default ./.fusecap), FUSECAP_QUEUE_PREFIX (default fusecap), FUSECAP_EXTERNAL_WORKERS=1`;
@@ -50,6 +61,7 @@ export async function main(argv: string[]): Promise<number> {
       dataset: { type: 'string' },
       queues: { type: 'string' },
       detach: { type: 'boolean', default: false },
+      json: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -131,7 +143,7 @@ export async function main(argv: string[]): Promise<number> {
         console.log(
           `started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`,
         );
-        if (values.detach) return 0;
+        if (values.detach) return detached();
         const result = await followRun(session, handle.workflowId);
         console.log(formatStatus(handle.workflowId, await pipelineStatus(session.client, handle.workflowId)));
         printOutcome(result);
@@ -153,10 +165,20 @@ export async function main(argv: string[]): Promise<number> {
     case 'status':
       return withSession(async (session) => {
         const runId = rest[0];
-        if (runId) console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
-        else {
-          const lines = await listPipelineRuns(session.client, values.dataset);
-          console.log(lines.length ? lines.join('\n') : 'no runs yet');
+        if (runId) {
+          const summary = await runSummary(session, runId);
+          if (!summary) throw new Error(`no run ${runId}: see \`fusecap status\` for run ids`);
+          if (values.json) console.log(JSON.stringify(summary, null, 2));
+          else {
+            console.log(formatRunTable([summary]));
+            // Stage-by-stage progress of a live run (its query needs a worker, which a running run has).
+            if (summary.state === 'running' && summary.workflowType === 'fuseCapPipeline')
+              console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
+          }
+        } else {
+          const { runs } = await listRunSummaries(session, { datasetId: values.dataset });
+          if (values.json) console.log(JSON.stringify(runs, null, 2));
+          else console.log(runs.length ? formatRunTable(runs) : 'no runs yet');
         }
         return 0;
       });
@@ -165,7 +187,7 @@ export async function main(argv: string[]): Promise<number> {
       return withWorkers(async (session) => {
         const handle = await resumeRun(session, runId);
         console.log(`resumed run ${handle.workflowId}`);
-        if (values.detach) return 0;
+        if (values.detach) return detached();
         const result = await followRun(session, runId);
         console.log(formatStatus(runId, await pipelineStatus(session.client, runId)));
         printOutcome(result);
@@ -183,15 +205,22 @@ export async function main(argv: string[]): Promise<number> {
             config: values.config ? loadConfigFile(values.config) : undefined,
           });
           console.log(`schedule ${id}: enrich new images of ${arg} every ${values.every}`);
+          const created = await describeSchedule(session, id);
+          if (created) console.log(formatSchedule(created));
+          const warning = noWorkerWarning(await queueWorkers(session), 'its runs will wait');
+          if (warning) console.log(warning);
         } else if (action === 'list') {
-          const lines = await listSchedules(session);
-          console.log(lines.length ? lines.join('\n') : 'no schedules');
+          const schedules = await listSchedules(session);
+          if (values.json) console.log(JSON.stringify(schedules, null, 2));
+          else console.log(schedules.length ? schedules.map(formatSchedule).join('\n') : 'no schedules');
         } else if (action === 'delete') {
           await deleteSchedule(session, need(arg, 'schedule delete needs an ID'));
           console.log(`deleted schedule ${arg}`);
         } else if (action === 'trigger') {
           await triggerSchedule(session, need(arg, 'schedule trigger needs an ID'));
           console.log(`triggered schedule ${arg}`);
+          const warning = noWorkerWarning(await queueWorkers(session), 'the run it started waits');
+          if (warning) console.log(warning);
         } else {
           throw new UsageError(`schedule needs one of: create, list, delete, trigger (got ${action ?? 'nothing'})`);
         }
@@ -204,6 +233,15 @@ export async function main(argv: string[]): Promise<number> {
 }
 
 class UsageError extends Error {}
+
+/** `--detach` without `fusecap up`: this command's embedded workers stop when it exits, and the run waits. */
+function detached(): number {
+  if (process.env.FUSECAP_EXTERNAL_WORKERS !== '1' && !runningUpProcess(defaultCliOptions()))
+    console.log(
+      'note: no `fusecap up` serves this state dir, so the run waits once this command exits; start `fusecap up` to let it go on.',
+    );
+  return 0;
+}
 
 function printOutcome(result: PipelineResult): void {
   console.log(`run ${result.runId} completed: ${result.images} images`);

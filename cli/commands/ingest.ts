@@ -3,6 +3,7 @@ import type { IngestResult } from '../../ingest/ingest-dataset.ts';
 import { readManifest } from '../../ingest/manifest.ts';
 import { queueName } from '../../workflows/queues.ts';
 import type { Session } from '../context.ts';
+import { runSearchAttributes } from './runs.ts';
 
 /**
  * Ingest through the io worker, which owns the database. The manifest is parsed here first as well, so a
@@ -18,5 +19,6 @@ export async function ingestCommand(
     taskQueue: queueName(session.options.prefix, 'io'),
     workflowId: `fusecap-ingest-${datasetId}-${Date.now()}`,
     args: [{ datasetId, manifest: manifestPath, root: resolve(root ?? dirname(manifestPath)) }],
+    typedSearchAttributes: runSearchAttributes(datasetId, 'ingest'),
   });
 }

@@ -1,5 +1,6 @@
 /** run, status, resume: starting pipeline runs and following them. */
 import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { FusecapDatasetKey, FusecapRunKindKey } from '../../workflows/search-attributes.ts';
 import { readFileSync } from 'node:fs';
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
 import type { EnrichProgress } from '../../workflows/enrich.ts';
@@ -47,6 +48,8 @@ export async function startPipeline(session: Session, input: PipelineInput, runI
     taskQueue: queueName(session.options.prefix, 'io'),
     workflowId: runId,
     args: [input],
+    // Set at start as well as by the workflow, so `fusecap status` lists a run that still waits for a worker.
+    typedSearchAttributes: runSearchAttributes(input.datasetId, input.kind ?? 'pipeline'),
   });
 }
 
@@ -120,18 +123,6 @@ export async function followRun(
   return result;
 }
 
-export async function listPipelineRuns(client: Client, datasetId?: string): Promise<string[]> {
-  const query = datasetId
-    ? `FusecapDataset = "${datasetId.replace(/"/g, '')}" AND FusecapRunKind IN ("pipeline", "scheduled")`
-    : `FusecapRunKind IN ("pipeline", "scheduled")`;
-  const lines: string[] = [];
-  for await (const wf of client.workflow.list({ query })) {
-    lines.push(`${wf.workflowId.padEnd(48)} ${wf.status.name.toLowerCase().padEnd(12)} ${wf.startTime.toISOString()}`);
-    if (lines.length >= 50) break;
-  }
-  return lines;
-}
-
 /**
  * Resume a failed, terminated, cancelled or timed-out run: start it again under the same workflow id with
  * the same input. Every stage result already stored is found and skipped, so only the missing work runs.
@@ -157,5 +148,14 @@ export async function resumeRun(session: Session, runId: string): Promise<Workfl
     taskQueue: description.taskQueue,
     workflowId: runId,
     args: [input],
+    typedSearchAttributes: description.typedSearchAttributes,
   });
+}
+
+/** The search attributes a run carries from its start (the workflow upserts the same ones). */
+export function runSearchAttributes(datasetId: string, kind: string) {
+  return [
+    { key: FusecapDatasetKey, value: datasetId },
+    { key: FusecapRunKindKey, value: kind },
+  ];
 }

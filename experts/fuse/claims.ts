@@ -11,7 +11,7 @@
 import type { GroundingReport } from '../types.ts';
 import type { FuseFacts } from './facts.ts';
 import { type PreparedSources, checkGrounding } from './grounding.ts';
-import { nounOfConcept } from './lexicon.ts';
+import { nounOfConcept } from '../../lib/language/lexicon.ts';
 import type { FusedReply } from './reply.ts';
 import { type Embedder, cosine } from './similarity.ts';
 

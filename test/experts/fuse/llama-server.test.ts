@@ -15,7 +15,8 @@ import { DEFAULT_LLAMA_MODEL, modelsDir } from '../../../experts/fuse/llama.ts';
 import type { FuseOutput } from '../../../experts/types.ts';
 import { type LlamaServer, startLlamaServer } from '../../../services/llama-server.ts';
 import { fuseStage } from '../../../stages/fuse.ts';
-import { TransientStageError, type StageInput } from '../../../stages/types.ts';
+import { TransientStageError } from '../../../lib/errors.ts';
+import type { StageInput } from '../../../stages/types.ts';
 import { loadFixture } from './fixtures.ts';
 
 const MODEL = join(modelsDir(), DEFAULT_LLAMA_MODEL.file);
