@@ -8,8 +8,20 @@
  * - captions/s of the whole grounded backend as the stage runs it (fuse + check + policy);
  * - per caption, original vs fused: mean length in words, distinct nouns, distinct attributes, quoted
  *   texts (extractMentions), and the fused captions' mean grounding score.
- * Each rate is the median of 5 timed rounds of at least S/5 seconds. The last line printed is one JSON object.
+ * Each rate is the median of 5 timed rounds of at least S/5 seconds.
+ *
+ * With the default GGUF installed (scripts/setup.sh) and not --no-llm, the LLM fusers on the first
+ * --llm-captions N fixtures (default 8), each caption timed from request to parsed reply:
+ * - `llama` in process: one caption at a time (parallel 1) vs N at once on one model (parallel 4);
+ * - `openai` against a real llama-server: -np 1 with one request in flight vs -np 4 with four.
+ * The last line printed is one JSON object with every figure.
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DEFAULT_LLAMA_MODEL, defaultModelInstalled, modelsDir } from '../experts/fuse/llama.ts';
+import type { FuseOutput } from '../experts/types.ts';
+import { startLlamaServer } from '../services/llama-server.ts';
 import { configSchema } from '../config/schema.ts';
 import { buildFacts } from '../experts/fuse/facts.ts';
 import { groundedFuse } from '../experts/fuse/grounded.ts';
@@ -99,7 +111,102 @@ async function main(): Promise<void> {
     console.log(`${k} per caption: original ${result.original[k]} → fused ${result.fused[k]}`);
   }
   console.log(`mean grounding score of fused captions: ${result.meanGroundingScore}; unchanged (experts saw nothing): ${result.unchanged}`);
-  console.log(JSON.stringify(result));
+  const llm = process.argv.includes('--no-llm') ? null : await llmFigures(fixtures, llmCaptions(process.argv.slice(2)));
+  console.log(JSON.stringify({ ...result, llm }));
+}
+
+function llmCaptions(argv: string[]): number {
+  const i = argv.indexOf('--llm-captions');
+  const n = i < 0 ? 8 : Number(argv[i + 1]);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--llm-captions must be a positive integer, got ${argv[i + 1]}`);
+  return n;
+}
+
+const percentile = (xs: number[], p: number): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))];
+};
+
+interface LlmRun {
+  captionsPerSec: number;
+  p50Ms: number;
+  p95Ms: number;
+  decisions: Record<string, number>;
+}
+
+/** Fuses the fixtures with `inFlight` requests at a time; the model is loaded (and warmed) before timing. */
+async function timeFuser(fuserConfig: unknown, fixtures: ReturnType<typeof loadFixtures>, inFlight: number): Promise<LlmRun> {
+  const fuser = createFuser(configSchema.parse({ fuse: fuserConfig }).fuse);
+  try {
+    await fuser.load();
+    const warm = fixtures[0];
+    await fuser.fuse({ original: warm.captions[0], detect: warm.detect, attributes: warm.attributes, ocr: warm.ocr });
+    const latencies: number[] = [];
+    const outputs: FuseOutput[] = [];
+    let next = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: inFlight }, async () => {
+        while (next < fixtures.length) {
+          const f = fixtures[next++];
+          const t0 = performance.now();
+          outputs.push(await fuser.fuse({ original: f.captions[0], detect: f.detect, attributes: f.attributes, ocr: f.ocr }));
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    const decisions: Record<string, number> = {};
+    for (const o of outputs) decisions[o.decision] = (decisions[o.decision] ?? 0) + 1;
+    return {
+      captionsPerSec: round(fixtures.length / seconds, 3),
+      p50Ms: Math.round(percentile(latencies, 50)),
+      p95Ms: Math.round(percentile(latencies, 95)),
+      decisions,
+    };
+  } finally {
+    await fuser.dispose();
+  }
+}
+
+async function llmFigures(all: ReturnType<typeof loadFixtures>, n: number) {
+  if (!defaultModelInstalled()) {
+    console.log('LLM fusers: skipped, the default GGUF is not installed (bash scripts/setup.sh)');
+    return null;
+  }
+  const fixtures = all.slice(0, n);
+  const show = (name: string, r: LlmRun) =>
+    console.log(`${name}: ${r.captionsPerSec} captions/s, p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms, decisions ${JSON.stringify(r.decisions)}`);
+  const single = await timeFuser({ backend: 'llama', llama: { parallel: 1 } }, fixtures, 1);
+  show('llama in process, one at a time', single);
+  const batched = await timeFuser({ backend: 'llama', llama: { parallel: 4 } }, fixtures, 4);
+  show('llama in process, 4 parallel sequences', batched);
+  console.log(`llama batched / one at a time: ${round(batched.captionsPerSec / single.captionsPerSec)}× (target ≥ 1.5×)`);
+  const model = join(modelsDir(), DEFAULT_LLAMA_MODEL.file);
+  const logDir = mkdtempSync(join(tmpdir(), 'fusecap-bench-server-'));
+  const server = async (np: number): Promise<LlmRun> => {
+    const s = await startLlamaServer({ model, parallel: np, logDir });
+    try {
+      const openai = { baseUrl: s.baseUrl, model: 'default', temperature: 0, maxTokens: 256, timeoutMs: 600_000, concurrency: np };
+      return await timeFuser({ backend: 'openai', openai }, fixtures, np);
+    } finally {
+      await s.stop();
+    }
+  };
+  const server1 = await server(1);
+  show('llama-server -np 1, 1 in flight', server1);
+  const server4 = await server(4);
+  show('llama-server -np 4, 4 in flight', server4);
+  console.log(`llama-server 4 / 1: ${round(server4.captionsPerSec / server1.captionsPerSec)}×`);
+  return {
+    captions: fixtures.length,
+    llamaSingle: single,
+    llamaParallel4: batched,
+    llamaSpeedup: round(batched.captionsPerSec / single.captionsPerSec),
+    serverNp1: server1,
+    serverNp4: server4,
+    serverSpeedup: round(server4.captionsPerSec / server1.captionsPerSec),
+  };
 }
 
 await main();

@@ -5,6 +5,7 @@
 import { parseArgs } from 'node:util';
 import { join, resolve } from 'node:path';
 import type { FusecapConfigInput } from '../config/schema.ts';
+import { defaultModelInstalled } from '../experts/fuse/llama.ts';
 import { ManifestError } from '../ingest/manifest.ts';
 import { ALL_QUEUES } from '../workers/workers.ts';
 import type { PipelineResult } from '../workflows/pipeline.ts';
@@ -121,7 +122,17 @@ export async function main(argv: string[]): Promise<number> {
       const overrides: FusecapConfigInput = {};
       if (values.stages) overrides.pipeline = { ...overrides.pipeline, stages: values.stages.split(',') as never };
       if (values['batch-size']) overrides.pipeline = { ...overrides.pipeline, batchSize: Number(values['batch-size']) };
+      // The demo fuses with the LLM when setup installed its model; the grounded fuser otherwise.
+      const llm = command === 'demo' && !values.config && defaultModelInstalled();
+      if (llm) overrides.fuse = { backend: 'llama' };
       const config = loadConfigFile(values.config ?? (command === 'demo' ? join(SAMPLE_DIR, 'demo-config.json') : undefined), overrides);
+      if (command === 'demo') {
+        console.log(
+          llm
+            ? 'fuse: the llama backend (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, in process; grounded fuser as the fallback)'
+            : 'fuse: the grounded fuser (no LLM installed: bash scripts/setup.sh installs the default GGUF)',
+        );
+      }
       return withWorkers(async (session) => {
         if (command === 'demo') {
           console.log(`ingesting the bundled sample dataset (${SAMPLE_DIR}) ...`);

@@ -108,8 +108,36 @@ const ocr = z.object({
 });
 
 const fuse = z.object({
-  /** grounded: the deterministic grammar fuser (needs no model); openai / text2text: model fusers. */
-  backend: z.enum(['grounded', 'openai', 'text2text']).default('grounded'),
+  /**
+   * grounded: the deterministic grammar fuser (needs no model); llama: a local GGUF chat model in process
+   * (node-llama-cpp); openai / text2text: model fusers behind an HTTP endpoint / in transformers.js.
+   */
+  backend: z.enum(['grounded', 'llama', 'openai', 'text2text']).default('grounded'),
+  llama: z
+    .object({
+      /** Path of a GGUF chat model; absent: the default Qwen2.5-Coder-1.5B-Instruct Q4_K_M that setup installs. */
+      model: z.string().min(1).optional(),
+      /** Expected sha256 of the model file, checked at load (the default model's is built in). */
+      sha256: z
+        .string()
+        .regex(/^[0-9a-fA-F]{64}$/)
+        .optional(),
+      /** Tokens per sequence, prompt (~800 with prompt v2's examples) + reply. */
+      contextSize: z.number().int().min(256).max(131_072).default(2048),
+      /** Captions generated at once on the one loaded model (one context, this many sequences). */
+      parallel: z.number().int().min(1).max(64).default(4),
+      /** llama.cpp CPU threads; 0 = all cores. */
+      threads: z.number().int().min(0).max(256).default(0),
+      maxTokens: z.number().int().min(16).max(4096).default(256),
+      /** 0 = greedy: the same facts give the same caption. */
+      temperature: z.number().min(0).max(2).default(0),
+      seed: z.number().int().min(0).default(42),
+      /** auto: CUDA / Vulkan / Metal when the machine has one, else CPU. */
+      gpu: z.enum(['auto', 'cpu']).default('auto'),
+      /** A cut-off, unparsable or too-long reply: use the grounded fuser's caption, or record an error for the image. */
+      onBadResponse: z.enum(['fallback', 'error']).default('fallback'),
+    })
+    .prefault({}),
   openai: z
     .object({
       baseUrl: z.string().url().default('http://127.0.0.1:11434/v1'),
@@ -128,6 +156,12 @@ const fuse = z.object({
       maxTokens: z.number().int().min(8).default(120),
       /** An empty, cut-off or non-text reply: use the grounded fuser's caption, or record an error for the image. */
       onBadResponse: z.enum(['fallback', 'error']).default('fallback'),
+      /**
+       * json_schema: send response_format with the reply schema (llama-server, vLLM, OpenAI honour it) and
+       * read the claims from the JSON; a server that refuses it (HTTP 400 naming response_format) is asked
+       * again in plain text. text: plain text only.
+       */
+      responseFormat: z.enum(['json_schema', 'text']).default('json_schema'),
     })
     .prefault({}),
   text2text: z
@@ -151,6 +185,13 @@ const fuse = z.object({
       policy: z.enum(['keep', 'flag', 'fallback']).default('fallback'),
       /** Below this grounding score the policy applies. */
       threshold: z.number().min(0).max(1).default(0.8),
+      /**
+       * A claimed phrase the lexicon cannot read is grounded at this MiniLM cosine to a source phrase.
+       * 0.75: couch/sofa 0.86, puppy/dog 0.80, motorbike/motorcycle 0.81 pass; cat/dog 0.66 does not.
+       */
+      similarity: z.number().min(0).max(1).default(0.75),
+      /** Folder of the similarity model (all-MiniLM-L6-v2, int8 ONNX); the models dir's copy by default. */
+      similarityModel: z.string().min(1).optional(),
     })
     .prefault({}),
   /**

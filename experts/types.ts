@@ -112,4 +112,10 @@ export interface FuseOutput {
   attempts?: number;
   /** OCR lines the fuser did not state, with why (low_confidence, repeated, not_words: …). */
   droppedTexts?: { text: string; reason: string }[];
+  /** What a structured (JSON) model reply listed as its claims, checked beside the caption. */
+  claims?: { objects: string[]; attributes: string[]; texts: string[] };
+  /** For a model caption: what the grounded fuser wrote for the same facts (the report shows both). */
+  groundedCaption?: string;
+  /** Claims only the similarity model could judge, and how many it grounded. */
+  semantic?: { checked: number; grounded: number };
 }

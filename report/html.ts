@@ -123,6 +123,9 @@ function galleryCard(item: GalleryItem, index: number): string {
     `<div class="caps"><div class="src">${esc(item.imageId ?? item.imagePath)}</div>` +
     caption('original', item.captions.original) +
     caption('fused', item.captions.fused !== undefined ? [item.captions.fused] : []) +
+    (item.captions.alternative
+      ? `<div class="src">${esc(item.captions.alternative.label)}</div><p data-caption="alternative">${esc(item.captions.alternative.text)}</p>`
+      : '') +
     caption('generated', item.captions.generated !== undefined ? [item.captions.generated] : []) +
     `</div></div>`
   );

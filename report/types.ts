@@ -43,7 +43,8 @@ export interface GalleryItem {
   width: number;
   height: number;
   detect?: DetectOutput;
-  captions: { original: string[]; fused?: string; generated?: string };
+  /** `alternative`: beside an LLM's fused caption, the grounded fuser's (or the LLM's, when it fell back). */
+  captions: { original: string[]; fused?: string; generated?: string; alternative?: { label: string; text: string } };
   /** Filled by prepareReport (report/build.ts); without it the gallery shows no picture. */
   thumbnail?: Thumbnail;
 }

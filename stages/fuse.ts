@@ -37,20 +37,35 @@ export const fuseStage: StageImpl<FuseOutput> = {
   name: 'fuse',
   describe(config) {
     const f = config.fuse;
-    const { backend, model, template } = describeFuser(f);
+    const { backend, model, template, sha256 } = describeFuser(f);
     const modelParams =
-      backend === 'openai'
-        ? { temperature: f.openai.temperature, maxTokens: f.openai.maxTokens, onBadResponse: f.openai.onBadResponse }
-        : backend === 'text2text'
-          ? { dtype: f.text2text.dtype, maxNewTokens: f.text2text.maxNewTokens, numBeams: f.text2text.numBeams }
-          : {};
+      backend === 'llama'
+        ? {
+            // parallel, threads and gpu change speed, not captions: left out of the key.
+            sha256,
+            temperature: f.llama.temperature,
+            seed: f.llama.seed,
+            maxTokens: f.llama.maxTokens,
+            contextSize: f.llama.contextSize,
+            onBadResponse: f.llama.onBadResponse,
+          }
+        : backend === 'openai'
+          ? {
+              temperature: f.openai.temperature,
+              maxTokens: f.openai.maxTokens,
+              onBadResponse: f.openai.onBadResponse,
+              responseFormat: f.openai.responseFormat,
+            }
+          : backend === 'text2text'
+            ? { dtype: f.text2text.dtype, maxNewTokens: f.text2text.maxNewTokens, numBeams: f.text2text.numBeams }
+            : {};
     return {
       model,
       params: {
         backend,
         template,
         ablation: { ...f.ablation },
-        grounding: backend === 'grounded' ? null : { ...f.grounding },
+        grounding: backend === 'grounded' ? null : { ...f.grounding, similarityModel: f.grounding.similarityModel ? 'custom' : 'default' },
         minTextConfidence: f.minTextConfidence,
         maxTextBlocks: f.maxTextBlocks,
         maxTextWords: f.maxTextWords,

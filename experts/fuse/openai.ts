@@ -22,6 +22,8 @@ export interface ChatClientOptions {
   maxRetryDelayMs: number;
   temperature: number;
   maxTokens: number;
+  /** A JSON schema sent as response_format (json_schema mode); null = plain text. */
+  responseSchema?: object | null;
   /** Injected for tests of the backoff arithmetic; the real ones by default. */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   random?: () => number;
@@ -64,8 +66,11 @@ export class LlmBadResponseError extends Error {
 }
 
 export interface ChatResult {
+  /** The reply's content, trimmed (JSON in schema mode, else cleaned to the caption). */
   text: string;
   attempts: number;
+  /** Whether the request carried response_format (false after the server refused it). */
+  structured: boolean;
 }
 
 export interface ChatClient {
@@ -73,6 +78,7 @@ export interface ChatClient {
 }
 
 const TRANSIENT_STATUS = new Set([408, 409, 425, 429]);
+const REFUSED_SCHEMA = Symbol('refused response_format');
 
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const endpoint = options.baseUrl.replace(/\/+$/, '') + '/chat/completions';
@@ -81,6 +87,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const sleep = options.sleep ?? abortableSleep;
   const random = options.random ?? Math.random;
   const scrub = (text: string): string => (options.apiKey ? text.split(options.apiKey).join('***') : text);
+  // Cleared for the client's lifetime the first time the server refuses response_format.
+  let schema = options.responseSchema ?? null;
 
   async function attempt(messages: ChatMessage[], signal?: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { 'content-type': 'application/json', accept: 'application/json' };
@@ -96,6 +104,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         temperature: options.temperature,
         n: 1,
         stream: false,
+        ...(schema ? { response_format: { type: 'json_schema', json_schema: { name: 'fused_caption', strict: true, schema } } } : {}),
       }),
       signal: signal ? AbortSignal.any([timeout, signal]) : timeout,
     });
@@ -121,6 +130,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
           }
           if (response.ok) return response.text();
           const body = scrub((await response.text().catch(() => '')).slice(0, 300));
+          if (schema && response.status === 400 && /response_format|json_schema|grammar|schema/i.test(body)) {
+            schema = null; // this server does not do structured output: plain text from now on
+            return REFUSED_SCHEMA;
+          }
           if (response.status >= 500 || TRANSIENT_STATUS.has(response.status)) {
             lastProblem = `HTTP ${response.status}${body ? `: ${body}` : ''}`;
             lastStatus = response.status;
@@ -132,7 +145,14 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
             response.status,
           );
         });
-        if (outcome !== null) return { text: parseCompletion(outcome), attempts: attemptNo + 1 };
+        if (outcome === REFUSED_SCHEMA) {
+          attemptNo--; // not a failure of the request: ask again at once, without response_format
+          continue;
+        }
+        if (outcome !== null) {
+          const structured = schema !== null;
+          return { text: structured ? replyContent(outcome) : parseCompletion(outcome), attempts: attemptNo + 1, structured };
+        }
         if (attemptNo === options.maxRetries) break;
         const exponential = Math.min(options.maxRetryDelayMs, options.retryBaseMs * 2 ** attemptNo);
         // Equal jitter: at least half the exponential delay, so retries spread out but still back off.
@@ -175,6 +195,13 @@ export function parseRetryAfter(value: string | null, now = Date.now()): number 
  * cut off by max_tokens (finish_reason "length": the sentence is unfinished), or not text.
  */
 export function parseCompletion(body: string): string {
+  const caption = cleanCaption(replyContent(body));
+  if (!caption) throw new LlmBadResponseError('reply is empty', 'empty');
+  return caption;
+}
+
+/** The content of a chat completion as the model wrote it (trimmed); same errors as parseCompletion. */
+export function replyContent(body: string): string {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -195,9 +222,8 @@ export function parseCompletion(body: string): string {
   } else {
     throw new LlmBadResponseError(`reply content is not text (${content === null ? 'null' : typeof content})`, 'not_text');
   }
-  const caption = cleanCaption(text);
-  if (!caption) throw new LlmBadResponseError('reply is empty', 'empty');
-  return caption;
+  if (!text.trim()) throw new LlmBadResponseError('reply is empty', 'empty');
+  return text.trim();
 }
 
 /** Models like to add "Caption:" labels, wrapping quotes and a second paragraph; keep the caption. */

@@ -65,14 +65,48 @@ describe('OpenAI-compatible backend', () => {
       body.messages.map((m) => m.role),
       ['system', 'user'],
     );
-    assert.match(body.messages[1].content, /Caption: a dog sitting on a porch next to a bicycle/);
-    assert.match(body.messages[1].content, /- 1 dog: black, dark gray; on the left; medium/);
+    assert.match(body.messages[1].content, /Original caption: a dog sitting on a porch next to a bicycle/);
+    assert.match(body.messages[1].content, /- 1 dog: black, dark gray; on the left\n/);
+    assert.doesNotMatch(body.messages[1].content, /confidence|score|\d\.\d/, 'prompt v2 pastes no scores');
+    const format = (req.body as { response_format?: { type: string; json_schema: { schema: { required: string[] } } } }).response_format;
+    assert.equal(format?.type, 'json_schema', 'the reply schema goes as response_format');
+    assert.deepEqual(format?.json_schema.schema.required, ['caption', 'objects', 'attributes', 'texts']);
     assert.equal(out.caption, GOOD);
     assert.equal(out.backend, 'openai');
-    assert.equal(out.template, 'fusecap-chat@1');
+    assert.equal(out.template, 'fusecap-chat@2');
     assert.equal(out.decision, 'kept');
     assert.equal(out.grounding.score, 1);
     assert.equal(out.attempts, 1);
+  });
+
+  test('protocol: a server that refuses response_format (HTTP 400 naming it) is asked again in plain text, once per client', async () => {
+    const server = await serve((req, _i, res) => {
+      const body = req.body as { response_format?: unknown };
+      if (body.response_format) return sendJson(res, 400, '{"error":{"message":"response_format is not supported"}}');
+      sendJson(res, 200, completion(GOOD));
+    });
+    const fuser = fuserFor(server);
+    const out = await fuser.fuse(request);
+    assert.equal(out.caption, GOOD);
+    assert.equal(out.decision, 'kept');
+    assert.equal(out.attempts, 1, 'the refusal is not a failed attempt');
+    await fuser.fuse(request);
+    assert.equal(server.requests.length, 3, 'the second caption goes straight to plain text');
+  });
+
+  test('protocol: a JSON reply in schema mode gives the caption and its claims, checked claim by claim', async () => {
+    const reply = { caption: GOOD, objects: ['dog', 'porch', 'bike', 'car'], attributes: ['black dog', 'white car'], texts: [] };
+    const server = await serve((_req, _i, res) => sendJson(res, 200, completion(JSON.stringify(reply))));
+    const out = await fuserFor(server).fuse(request);
+    assert.equal(out.caption, GOOD);
+    assert.deepEqual(out.claims, { objects: reply.objects, attributes: reply.attributes, texts: [] });
+    assert.equal(out.decision, 'kept');
+    const invented = { ...reply, objects: [...reply.objects, 'fire hydrant'], attributes: ['purple dog'] };
+    const server2 = await serve((_req, _i, res) => sendJson(res, 200, completion(JSON.stringify(invented))));
+    const bad = await fuserFor(server2, {}, { grounding: { policy: 'flag', threshold: 0.95 } }).fuse(request);
+    assert.ok(bad.grounding.score < 1);
+    assert.equal(bad.decision, 'flagged');
+    assert.deepEqual(bad.grounding.ungrounded.map((u) => u.claim).sort(), ['fire hydrant', 'purple dog']);
   });
 
   test('protocol: no key configured → no Authorization header', async () => {
