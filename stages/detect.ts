@@ -20,10 +20,11 @@ function getDetector(config: FusecapConfig): Promise<Detector> {
 export const detectStage: StageImpl<DetectOutput> = {
   name: 'detect',
   describe(config) {
-    const { backend, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
+    const { backend, runtime, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
     const params: Record<string, unknown> = { backend, minScore, iouThreshold, maxObjects };
     if (labels) params.labels = labels;
-    return { model: detectorModelRef({ backend, model, labels }), params };
+    // The runtime is in the model version (onnx adds the converted file's hash), not in params.
+    return { model: detectorModelRef({ backend, model, labels, runtime }), params };
   },
   async load(config) {
     await getDetector(config);

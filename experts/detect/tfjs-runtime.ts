@@ -10,6 +10,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { ModelFileError } from '../../lib/model-files.ts';
 
 export { tf };
 
@@ -55,15 +56,8 @@ export function packageFile(packageName: string, relative: string): string {
   return path.join(root, relative);
 }
 
-export class ModelFileError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
-    super(message);
-    this.name = 'ModelFileError';
-  }
-}
+// Defined in lib/ so the ONNX runtime path can throw it without loading tfjs; re-exported for old importers.
+export { ModelFileError };
 
 interface WeightsManifestGroup {
   paths: string[];

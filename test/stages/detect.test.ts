@@ -38,7 +38,12 @@ describe('detect stage', () => {
   test('describe: model ref and the params that change the output, without loading', () => {
     const d = detectStage.describe(config);
     assert.equal(d.model.id, 'human-models/centernet');
-    assert.match(d.model.version, /\+lb-tl\.1$/);
+    assert.match(d.model.version, /\+lb-tl\.1\+onnx:[0-9a-f]{12}$/);
+    // The tfjs runtime is another model version: its results are stored beside the onnx ones.
+    const t = detectStage.describe(configSchema.parse({ detect: { runtime: 'tfjs' } }));
+    assert.equal(t.model.id, d.model.id);
+    assert.match(t.model.version, /\+lb-tl\.1$/);
+    assert.deepEqual(t.params, d.params);
     assert.deepEqual(d.params, { backend: 'centernet', minScore: 0.3, iouThreshold: 0.5, maxObjects: 20 });
     const n = detectStage.describe(configSchema.parse({ detect: { backend: 'nanodet', minScore: 0.4 } }));
     assert.equal(n.model.id, 'human-models/nanodet');
