@@ -113,10 +113,15 @@ test('thresholds and maxObjects apply; disposing one detector leaves the shared 
   await assert.rejects(createDetector({ onnxThreads: 0 }), /onnxThreads must be a positive integer/);
 });
 
-test('no tensors leak per image', async () => {
-  const image = await decodeImage(SAMPLE('horses.jpg'));
-  await detector.detect(image);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) await detector.detect(image);
-  assert.equal(tf.memory().numTensors, before);
+test('runtime tfjs: no tensors leak per image', async () => {
+  const tfjs = await createDetector({ runtime: 'tfjs' });
+  try {
+    const image = await decodeImage(SAMPLE('horses.jpg'));
+    await tfjs.detect(image);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await tfjs.detect(image);
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    await tfjs.dispose();
+  }
 });
