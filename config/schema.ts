@@ -47,10 +47,11 @@ const detect = z.object({
   workerThread: z.boolean().default(true),
   /**
    * Detector worker threads (with workerThread), each holding its own copy of the model. One detection
-   * uses one core (one onnx intra-op thread; tfjs wasm has no threads in Node). Changes speed, not
-   * detections.
+   * uses one core (one onnx intra-op thread; tfjs wasm has no threads in Node). 1 with the onnx runtime:
+   * CenterNet takes ~30 ms against OCR's ~65 ms per image, so one thread keeps up and a second only costs
+   * memory; with runtime tfjs (~110–200 ms) set 2 on a 2-core worker. Changes speed, not detections.
    */
-  threads: z.number().int().min(1).max(64).default(2),
+  threads: z.number().int().min(1).max(64).default(1),
   /**
    * onnxruntime intra-op threads per detector (runtime onnx, and the onnx backend). 1 on a 2-core vision
    * worker: the other core is OCR's and attributes'. Changes speed, not detections.
