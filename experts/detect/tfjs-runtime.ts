@@ -5,12 +5,12 @@
  * Graph models are read from disk by a file IO handler, so a missing or corrupt file fails with the
  * file's path and the npm package it should come from instead of a fetch error.
  */
+import { ModelFileError } from '../../lib/model-files.ts';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { ModelFileError } from '../../lib/model-files.ts';
 
 export { tf };
 
@@ -55,9 +55,6 @@ export function packageFile(packageName: string, relative: string): string {
   }
   return path.join(root, relative);
 }
-
-// Defined in lib/ so the ONNX runtime path can throw it without loading tfjs; re-exported for old importers.
-export { ModelFileError };
 
 interface WeightsManifestGroup {
   paths: string[];
