@@ -1,20 +1,27 @@
 /**
- * Benchmark of the vision experts on this machine: `npx tsx bench/experts.ts [--repeat N] [--threads N]`.
+ * Benchmark of the vision experts on this machine:
+ * `npx tsx bench/experts.ts [--repeat N] [--threads N] [--detect-threads N] [--detect-in-process]`.
  *
  * Measures, on the sample dataset's images plus the OCR test set's rendered text images:
+ * - detect alone per backend (CenterNet, NanoDet) and runtime (onnx, tfjs): ms per image (p50, p95),
+ *   in process, one thread;
+ * - then, twice — with the default detect config (runtime onnx) and with the tfjs runtime in its former
+ *   default arrangement (2 detector worker threads) — the following, and their ratio:
  * - ms per image (p50, p95) for detect, attributes and ocr, each run alone;
  * - images/s for the three together, (a) one after another in one lane, each call awaited before the
  *   next starts, (b) pipelined in two lanes, the arrangement a 2-core vision worker uses: a vision lane
  *   that keeps one detection in flight per detector thread (config detect.threads) and runs attributes
  *   on the main thread as detections arrive, beside an OCR lane whose reads run in the OCR thread.
  *   Both use the same expert instances with the same settings;
- * - maximum resident memory (RSS) of the process with all models loaded;
+ * - maximum resident memory (RSS) of the process with all models loaded (the onnx arrangement runs first,
+ *   in a fresh process; the tfjs one after it, so its figure includes what the first left behind);
  * - Python RapidOCR (rapidocr-onnxruntime, same PP-OCR family) on the same images with the same thread
  *   count, run twice: with our model files and detector size limit (like for like), and with its defaults
  *   (its bundled PP-OCRv4 det/rec + v2.0 cls, shorter side raised to 736).
  *
  * The machine is shared: wall times are noisy. Sequential and pipelined runs alternate so load changes
  * hit both; each figure is the median over the repeats. The last line printed is one JSON object.
+ * --detect-threads / --detect-in-process change the onnx arrangement only (to compare arrangements).
  */
 import { spawnSync } from 'node:child_process';
 import { Worker } from 'node:worker_threads';
@@ -22,7 +29,7 @@ import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
-import { configSchema } from '../config/schema.ts';
+import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import { createOcr } from '../experts/ocr/index.ts';
 import { defaultModelDir } from '../experts/ocr/model-files.ts';
 import type { AttributesOutput, DetectOutput, ModelRef, OcrOutput } from '../experts/types.ts';
@@ -37,18 +44,23 @@ const OCR_WINDOW = 4;
 interface Args {
   repeat: number;
   threads: number;
+  detectThreads: number | null;
+  detectInProcess: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
-  const args: Args = { repeat: 3, threads: 1 };
+  const args: Args = { repeat: 3, threads: 1, detectThreads: null, detectInProcess: false };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = Number(argv[i + 1]);
-    if (flag === '--repeat' || flag === '--threads') {
+    if (flag === '--detect-in-process') {
+      args.detectInProcess = true;
+    } else if (flag === '--repeat' || flag === '--threads' || flag === '--detect-threads') {
       if (!Number.isInteger(value) || value < 1) throw new Error(`${flag} needs a positive integer, got ${argv[i + 1]}`);
-      args[flag.slice(2) as keyof Args] = value;
+      if (flag === '--detect-threads') args.detectThreads = value;
+      else args[flag === '--repeat' ? 'repeat' : 'threads'] = value;
       i++;
-    } else throw new Error(`unknown argument ${flag}; allowed: --repeat N, --threads N`);
+    } else throw new Error(`unknown argument ${flag}; allowed: --repeat N, --threads N, --detect-threads N, --detect-in-process`);
   }
   return args;
 }
@@ -149,21 +161,65 @@ function runRapidOcr(files: string[], threads: number, repeat: number, matched: 
   return JSON.parse(lastLine) as Record<string, unknown>;
 }
 
-async function main(): Promise<void> {
-  const args = parseArgs(process.argv.slice(2));
-  const config = configSchema.parse({});
-  const timer = setInterval(sampleRss, 20);
-  const tmp = await mkdtemp(path.join(tmpdir(), 'fusecap-bench-'));
-  try {
-    const images = await loadImages(tmp);
-    const rssBeforeModels = process.memoryUsage().rss;
-    const detect = await optionalExpert<DetectorLike>('experts/detect/index.ts', 'createDetector', config.detect);
-    const attributes = await optionalExpert<AttributesLike>('experts/attributes/index.ts', 'createAttributeRecognizer', config.attributes);
-    const ocr = await createOcr({ ...config.ocr, threads: args.threads });
-    const rssModelsLoaded = process.memoryUsage().rss;
-    const det = detect.expert;
-    const attr = attributes.expert;
+type DetectConfig = FusecapConfig['detect'];
 
+const stats = (values: number[]): { p50: number; p95: number; n: number } => ({
+  p50: round(median(values)),
+  p95: round(percentile(values, 95)),
+  n: values.length,
+});
+const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+
+/** Detect alone, in process, one thread, every image `repeat` times: what one detection costs. */
+async function detectAlone(images: BenchImage[], repeat: number): Promise<Record<string, unknown>> {
+  const { createDetector } = await import('../experts/detect/index.ts');
+  const out: Record<string, unknown> = {};
+  for (const backend of ['centernet', 'nanodet'] as const) {
+    for (const runtime of ['onnx', 'tfjs'] as const) {
+      const detector = await createDetector({ backend, runtime, onnxThreads: 1 });
+      for (const b of images.slice(0, 2)) await detector.detect(b.image);
+      const ms: number[] = [];
+      for (let r = 0; r < repeat; r++) {
+        for (const b of images) {
+          const t = performance.now();
+          await detector.detect(b.image);
+          ms.push(performance.now() - t);
+          sampleRss();
+        }
+      }
+      out[`${backend}/${runtime}`] = { model: detector.model, ...stats(ms) };
+      await detector.dispose();
+    }
+  }
+  return out;
+}
+
+interface Arrangement {
+  detect: Record<string, unknown>;
+  attributes: Record<string, unknown>;
+  ocr: { model: ModelRef; all: ReturnType<typeof stats>; textImagesUpTo10Lines: ReturnType<typeof stats> };
+  ocrAloneMs: number;
+  lines: Map<string, number>;
+  together: Record<string, unknown> & { sequentialImagesPerSecond: number; pipelinedImagesPerSecond: number; speedup: number };
+  memory: { rssBeforeModelsMB: number; rssModelsLoadedMB: number; rssMaxMB: number };
+  detectP50: number;
+  ocrTextP50: number;
+}
+
+/**
+ * The three experts with one detect config: each alone, then together one after another and in the
+ * two-lane arrangement a 2-core vision worker uses.
+ */
+async function arrangement(images: BenchImage[], config: FusecapConfig, args: Args): Promise<Arrangement> {
+  maxRss = process.memoryUsage().rss;
+  const rssBeforeModels = process.memoryUsage().rss;
+  const detect = await optionalExpert<DetectorLike>('experts/detect/index.ts', 'createDetector', config.detect);
+  const attributes = await optionalExpert<AttributesLike>('experts/attributes/index.ts', 'createAttributeRecognizer', config.attributes);
+  const ocr = await createOcr({ ...config.ocr, threads: args.threads });
+  const rssModelsLoaded = process.memoryUsage().rss;
+  const det = detect.expert;
+  const attr = attributes.expert;
+  try {
     // Warm-up: first calls compile wasm kernels and allocate onnxruntime arenas.
     for (const b of images.slice(0, 2)) {
       const d = det ? await det.detect(b.image) : null;
@@ -263,49 +319,31 @@ async function main(): Promise<void> {
       pipelinedRates.push(images.length / ((performance.now() - t) / 1000));
       pipelinedCores.push(coresSince(cpu, performance.now() - t));
     }
-
     const coresAfter = await coresAvailable();
-    await ocr.dispose();
-    await attr?.dispose();
-    await det?.dispose();
 
-    // 3. RapidOCR on the same files, same thread count.
-    const files = images.map((b) => b.file);
-    const rapidMatched = runRapidOcr(files, args.threads, args.repeat, true);
-    const rapidDefault = runRapidOcr(files, args.threads, args.repeat, false);
-    const ourOcrRate = (images.length * args.repeat) / (ocrAloneTotal / 1000);
-    const ratio = (rapid: Record<string, unknown>): number | null =>
-      typeof rapid.imagesPerSecond === 'number' ? round(ourOcrRate / rapid.imagesPerSecond, 2) : null;
-
-    const stats = (values: number[]): { p50: number; p95: number; n: number } => ({
-      p50: round(median(values)),
-      p95: round(percentile(values, 95)),
-      n: values.length,
-    });
     const seq = median(sequentialRates);
     const pipe = median(pipelinedRates);
     // What the arrangement can gain at best: per image, the cores share all the work, the detector threads
     // share detect, attributes has the main thread and OCR its one thread; the busiest of these sets the pace.
-    const sum = (values: number[]): number => values.reduce((a, b) => a + b, 0);
+    // In process, detect shares the main thread with attributes.
     const perImage = (values: number[]): number => sum(values) / (images.length * args.repeat);
     const detectMs = perImage(ms.detect);
     const attributesMs = perImage(ms.attributes);
     const ocrMs = perImage(ms.ocr);
     const workMs = detectMs + attributesMs + ocrMs;
     const cores = os.availableParallelism();
-    const bound = workMs / Math.max(workMs / cores, detectMs / detectAhead, attributesMs, ocrMs);
-    const summary = {
-      machine: { cpus: os.cpus().length, node: process.version, note: 'shared 2-core machine: wall times are noisy' },
-      images: images.length,
-      repeat: args.repeat,
-      ocrThreads: args.threads,
-      experts: {
-        detect: det ? { model: det.model, ...stats(ms.detect) } : { skipped: detect.note },
-        attributes: attr ? { model: attr.model, ...stats(ms.attributes) } : { skipped: attributes.note },
-        ocr: { model: ocr.model, all: stats(ms.ocr), textImagesUpTo10Lines: stats(ms.ocrText) },
-      },
+    const mainThreadMs = config.detect.workerThread ? attributesMs : attributesMs + detectMs;
+    const bound = workMs / Math.max(workMs / cores, config.detect.workerThread ? detectMs / detectAhead : 0, mainThreadMs, ocrMs);
+    return {
+      detect: det ? { model: det.model, ...stats(ms.detect) } : { skipped: detect.note },
+      attributes: attr ? { model: attr.model, ...stats(ms.attributes) } : { skipped: attributes.note },
+      ocr: { model: ocr.model, all: stats(ms.ocr), textImagesUpTo10Lines: stats(ms.ocrText) },
+      ocrAloneMs: ocrAloneTotal,
+      lines,
       together: {
         stages: [det && 'detect', attr && 'attributes', 'ocr'].filter(Boolean),
+        detectRuntime: config.detect.runtime,
+        detectWorkerThread: config.detect.workerThread,
         sequentialImagesPerSecond: round(seq, 2),
         pipelinedImagesPerSecond: round(pipe, 2),
         speedup: round(pipe / seq, 2),
@@ -324,39 +362,108 @@ async function main(): Promise<void> {
         rssModelsLoadedMB: round(rssModelsLoaded / 2 ** 20, 0),
         rssMaxMB: round(maxRss / 2 ** 20, 0),
       },
+      detectP50: median(ms.detect),
+      ocrTextP50: median(ms.ocrText),
+    };
+  } finally {
+    await ocr.dispose();
+    await attr?.dispose();
+    await det?.dispose();
+  }
+}
+
+function showArrangement(name: string, a: Arrangement): void {
+  const t = a.together;
+  const ms = t.msPerImage as { detect: number; attributes: number; ocr: number };
+  const det = a.detect as { p50?: number; p95?: number };
+  const attr = a.attributes as { p50?: number; p95?: number };
+  const median2 = (v: unknown): number => round(median(v as number[]), 2);
+  console.log(`[${name}] detect p50 ${det.p50} ms, p95 ${det.p95} ms; attributes p50 ${attr.p50} ms, p95 ${attr.p95} ms`);
+  console.log(
+    `[${name}] ocr p50 ${a.ocr.all.p50} ms, p95 ${a.ocr.all.p95} ms (text images ≤10 lines: p50 ${a.ocr.textImagesUpTo10Lines.p50} ms)`,
+  );
+  console.log(
+    `[${name}] together ${t.sequentialImagesPerSecond} img/s one lane, ${t.pipelinedImagesPerSecond} img/s two lanes (×${t.speedup}; ` +
+      `${ms.detect} ms detect on ${t.detectThreads} ${t.detectWorkerThread ? 'worker thread(s)' : 'main thread'}, ${ms.attributes} ms attributes, ` +
+      `${ms.ocr} ms ocr per image bound the gain to ×${t.speedupBound}; cores busy ${median2(t.sequentialCoresBusy)} vs ` +
+      `${median2(t.pipelinedCoresBusy)} with ${(t.coresAvailableBeforeAfter as number[]).join('/')} cores available before/after ` +
+      `(2-thread spin test), load average ${t.loadAverage1m}); rss max ${a.memory.rssMaxMB} MB`,
+  );
+}
+
+async function main(): Promise<void> {
+  const args = parseArgs(process.argv.slice(2));
+  const defaults = configSchema.parse({});
+  // The default detect config (runtime onnx), optionally re-arranged from the command line, and the
+  // tfjs runtime in the arrangement that was its default: two detector worker threads.
+  const onnxConfig: FusecapConfig = {
+    ...defaults,
+    detect: {
+      ...defaults.detect,
+      runtime: 'onnx',
+      threads: args.detectThreads ?? defaults.detect.threads,
+      workerThread: args.detectInProcess ? false : defaults.detect.workerThread,
+    },
+  };
+  const tfjsDetect: DetectConfig = { ...defaults.detect, runtime: 'tfjs', workerThread: true, threads: 2 };
+  const tfjsConfig: FusecapConfig = { ...defaults, detect: tfjsDetect };
+  const timer = setInterval(sampleRss, 20);
+  const tmp = await mkdtemp(path.join(tmpdir(), 'fusecap-bench-'));
+  try {
+    const images = await loadImages(tmp);
+    // Each part prints as soon as it is measured: a long run that fails late still leaves its figures.
+    const onnx = await arrangement(images, onnxConfig, args);
+    showArrangement('onnx', onnx);
+    const alone = await detectAlone(images, args.repeat);
+    for (const [name, figures] of Object.entries(alone)) {
+      const f = figures as { p50: number; p95: number };
+      console.log(`detect alone ${name.padEnd(15)} p50 ${f.p50} ms, p95 ${f.p95} ms (in process, one thread)`);
+    }
+    const tfjs = await arrangement(images, tfjsConfig, args);
+    showArrangement('tfjs', tfjs);
+
+    // 3. RapidOCR on the same files, same thread count.
+    const files = images.map((b) => b.file);
+    const rapidMatched = runRapidOcr(files, args.threads, args.repeat, true);
+    const rapidDefault = runRapidOcr(files, args.threads, args.repeat, false);
+    const ourOcrRate = (images.length * args.repeat) / (onnx.ocrAloneMs / 1000);
+    const ratio = (rapid: Record<string, unknown>): number | null =>
+      typeof rapid.imagesPerSecond === 'number' ? round(ourOcrRate / rapid.imagesPerSecond, 2) : null;
+
+    const onnxVsTfjs = onnx.together.pipelinedImagesPerSecond / tfjs.together.pipelinedImagesPerSecond;
+    const centernetOnnx = alone['centernet/onnx'] as { p50: number };
+    const summary = {
+      machine: { cpus: os.cpus().length, node: process.version, note: 'shared 2-core machine: wall times are noisy' },
+      images: images.length,
+      repeat: args.repeat,
+      ocrThreads: args.threads,
+      detectAlone: alone,
+      experts: { detect: onnx.detect, attributes: onnx.attributes, ocr: onnx.ocr },
+      together: onnx.together,
+      memory: onnx.memory,
+      tfjsRuntime: { experts: { detect: tfjs.detect, attributes: tfjs.attributes }, together: tfjs.together, memory: tfjs.memory },
+      onnxVsTfjsTogether: round(onnxVsTfjs, 2),
       rapidocr: {
         ourImagesPerSecond: round(ourOcrRate, 2),
         matched: { ...omitTexts(rapidMatched), ratio: ratio(rapidMatched) },
         default: { ...omitTexts(rapidDefault), ratio: ratio(rapidDefault) },
       },
       targets: {
-        detectP50AtMost200ms: det ? median(ms.detect) <= 200 : null,
-        ocrP50AtMost150ms: median(ms.ocrText) <= 150,
-        speedupAtLeast1_6: det ? pipe / seq >= 1.6 : null,
-        rssAtMost1_5GB: maxRss <= 1.5 * 2 ** 30,
+        centernetOnnxP50AtMost40ms: centernetOnnx.p50 <= 40,
+        onnxVsTfjsTogetherAtLeast1_8: onnxVsTfjs >= 1.8,
+        detectP50AtMost200ms: onnx.detectP50 <= 200,
+        ocrP50AtMost150ms: onnx.ocrTextP50 <= 150,
+        speedupAtLeast1_6: onnx.together.speedup >= 1.6,
+        rssAtMost1_5GB: onnx.memory.rssMaxMB <= 1.5 * 1024,
         rapidocrRatioAtLeast1: (ratio(rapidMatched) ?? 0) >= 1,
       },
     };
 
-    console.log('image lines read by ocr:', JSON.stringify(Object.fromEntries(lines)));
-    const show = (name: string, values: number[], note: string): void => {
-      console.log(
-        values.length ? `${name} p50 ${round(median(values))} ms, p95 ${round(percentile(values, 95))} ms` : `${name} skipped: ${note}`,
-      );
-    };
-    show('detect    ', ms.detect, detect.note);
-    show('attributes', ms.attributes, attributes.note);
+    console.log('image lines read by ocr:', JSON.stringify(Object.fromEntries(onnx.lines)));
     console.log(
-      `ocr        p50 ${summary.experts.ocr.all.p50} ms, p95 ${summary.experts.ocr.all.p95} ms (text images ≤10 lines: p50 ${summary.experts.ocr.textImagesUpTo10Lines.p50} ms)`,
+      `onnx vs tfjs runtime, three experts together: ${onnx.together.pipelinedImagesPerSecond} vs ` +
+        `${tfjs.together.pipelinedImagesPerSecond} img/s = ×${round(onnxVsTfjs, 2)}`,
     );
-    console.log(
-      `together   ${round(seq, 2)} img/s one lane, ${round(pipe, 2)} img/s two lanes (×${round(pipe / seq, 2)}; ` +
-        `${round(detectMs)} ms detect on ${detectAhead} thread(s), ${round(attributesMs)} ms attributes, ${round(ocrMs)} ms ocr per image ` +
-        `on ${cores} cores bound the gain to ×${round(bound, 2)}; ` +
-        `cores busy ${round(median(sequentialCores), 2)} vs ${round(median(pipelinedCores), 2)} with ` +
-        `${round(coresBefore, 2)}/${round(coresAfter, 2)} cores available before/after (2-thread spin test), load average ${round(os.loadavg()[0], 2)})`,
-    );
-    console.log(`rss max    ${summary.memory.rssMaxMB} MB`);
     console.log(
       `rapidocr   ours ${round(ourOcrRate, 2)} img/s; ratio like-for-like ${ratio(rapidMatched)}, vs its defaults ${ratio(rapidDefault)}`,
     );

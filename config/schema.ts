@@ -24,7 +24,17 @@ const pipeline = z.object({
 
 const detect = z.object({
   backend: z.enum(['centernet', 'nanodet', 'onnx', 'transformers']).default('centernet'),
-  /** onnx: path to a .onnx file; transformers: local folder or hub id; centernet/nanodet: optional model.json path. */
+  /**
+   * centernet / nanodet: "onnx" runs the ONNX conversions shipped in models/detect/ on onnxruntime-node
+   * (CenterNet ~29 ms, NanoDet ~20 ms per image on one thread here); "tfjs" runs the original TF.js
+   * graph models on tfjs' wasm backend (~110–200 ms). Same detections (test/experts/detect/
+   * runtime-parity.test.ts); the model version differs, so results of the two are stored apart.
+   */
+  runtime: z.enum(['onnx', 'tfjs']).default('onnx'),
+  /**
+   * onnx: path to a .onnx file; transformers: local folder or hub id; centernet/nanodet: optional, another
+   * .onnx conversion (runtime onnx) or model.json (runtime tfjs) in place of the shipped one.
+   */
   model: z.string().optional(),
   /** Boxes are kept at or above this score; then class-wise NMS (the CenterNet graph has none). */
   minScore: z.number().min(0).max(1).default(0.3),
@@ -35,13 +45,17 @@ const detect = z.object({
   /** Run the detector in its own worker thread, beside OCR's: the event loop stays free and both cores work. */
   workerThread: z.boolean().default(true),
   /**
-   * Detector worker threads (with workerThread), each holding its own tfjs and model (~110 MB resident,
-   * ~200 MB at peak). One detection uses one core, and detect is the slowest expert: with two, a 2-core
-   * vision worker running two detect activities (vision concurrency 2), or detect beside OCR and
-   * attributes, keeps both cores busy instead of queueing every image on one thread. Changes speed, not
-   * detections.
+   * Detector worker threads (with workerThread), each holding its own copy of the model. One detection
+   * uses one core (one onnx intra-op thread; tfjs wasm has no threads in Node). 1 with the onnx runtime:
+   * CenterNet takes ~30 ms against OCR's ~65 ms per image, so one thread keeps up and a second only costs
+   * memory; with runtime tfjs (~110–200 ms) set 2 on a 2-core worker. Changes speed, not detections.
    */
-  threads: z.number().int().min(1).max(64).default(2),
+  threads: z.number().int().min(1).max(64).default(1),
+  /**
+   * onnxruntime intra-op threads per detector (runtime onnx, and the onnx backend). 1 on a 2-core vision
+   * worker: the other core is OCR's and attributes'. Changes speed, not detections.
+   */
+  onnxThreads: z.number().int().min(1).max(64).default(1),
   /** Hallucination filters on the detections (experts/detect/filters.ts); each is counted in the output. */
   filters: z
     .object({

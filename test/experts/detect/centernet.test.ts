@@ -1,6 +1,7 @@
 /**
- * CenterNet (default backend) pinned on real photos from the sample set, with tolerance: scores ±0.08,
- * boxes ±12 px. Reference values measured on this machine with the tfjs wasm backend.
+ * CenterNet (default backend, default runtime onnx) pinned on real photos from the sample set, with
+ * tolerance: scores ±0.08, boxes ±12 px. Reference values measured on this machine with the tfjs wasm
+ * backend; runtime-parity.test.ts shows the onnx runtime gives the same objects.
  */
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
@@ -35,9 +36,9 @@ function assertOnlyPlausible(out: DetectOutput, allowed: string[]): void {
   for (const o of out.objects) assert.ok(allowed.includes(o.label), `unexpected "${o.label}" ${o.score} in ${labelsOf(out)}`);
 }
 
-test('model ref names the package version and the post-processing version', () => {
+test('model ref names the package version, the post-processing version and the converted file', () => {
   assert.equal(detector.model.id, 'human-models/centernet');
-  assert.match(detector.model.version, /^\d+\.\d+\.\d+\+lb-tl\.\d+$/);
+  assert.match(detector.model.version, /^\d+\.\d+\.\d+\+lb-tl\.\d+\+onnx:[0-9a-f]{12}$/);
 });
 
 test('dog.jpg: dog, bicycle and a car, boxes in pixels of the 768×576 photo', async () => {
@@ -108,12 +109,19 @@ test('thresholds and maxObjects apply; disposing one detector leaves the shared 
   assert.ok(labelsOf(await detect('chelsea.png')).includes('cat'), 'shared model still loaded');
   await assert.rejects(createDetector({ minScore: 2 }), /minScore must be within 0\.\.1/);
   await assert.rejects(createDetector({ backend: 'yolo' as never }), /allowed: centernet, nanodet, onnx, transformers/);
+  await assert.rejects(createDetector({ runtime: 'tfjs-node' as never }), /unknown detect runtime "tfjs-node"; allowed: onnx, tfjs/);
+  await assert.rejects(createDetector({ onnxThreads: 0 }), /onnxThreads must be a positive integer/);
 });
 
-test('no tensors leak per image', async () => {
-  const image = await decodeImage(SAMPLE('horses.jpg'));
-  await detector.detect(image);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) await detector.detect(image);
-  assert.equal(tf.memory().numTensors, before);
+test('runtime tfjs: no tensors leak per image', async () => {
+  const tfjs = await createDetector({ runtime: 'tfjs' });
+  try {
+    const image = await decodeImage(SAMPLE('horses.jpg'));
+    await tfjs.detect(image);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await tfjs.detect(image);
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    await tfjs.dispose();
+  }
 });

@@ -1,4 +1,7 @@
-/** A missing or corrupt model file fails loading with a message naming the file and where it comes from. */
+/**
+ * A missing or corrupt tfjs model file (runtime tfjs) fails loading with a message naming the file and
+ * where it comes from. The ONNX runtime's files: converted-models.test.ts.
+ */
 import assert from 'node:assert/strict';
 import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
@@ -20,7 +23,7 @@ const namesPackage = /@vladmandic\/human-models/;
 test('missing model.json', async () => {
   const file = path.join(os.tmpdir(), 'fusecap-no-such-dir', 'centernet.json');
   await assert.rejects(
-    createDetector({ model: file }),
+    createDetector({ runtime: 'tfjs', model: file }),
     (e: Error) => e.message.includes(file) && /missing/.test(e.message) && namesPackage.test(e.message),
   );
 });
@@ -30,7 +33,7 @@ test('model.json that is not JSON', async () => {
   const file = await copyModel(dir);
   await writeFile(file, '{"modelTopology": ');
   await assert.rejects(
-    createDetector({ model: file }),
+    createDetector({ runtime: 'tfjs', model: file }),
     (e: Error) => e.message.includes(file) && /corrupt/.test(e.message) && namesPackage.test(e.message),
   );
 });
@@ -40,7 +43,7 @@ test('missing weights shard', async () => {
   await copyFile(path.join(modelsDir, 'centernet.json'), path.join(dir, 'centernet.json'));
   const bin = path.join(dir, 'centernet.bin');
   await assert.rejects(
-    createDetector({ model: path.join(dir, 'centernet.json') }),
+    createDetector({ runtime: 'tfjs', model: path.join(dir, 'centernet.json') }),
     (e: Error) => e.message.includes(bin) && /missing/.test(e.message) && namesPackage.test(e.message),
   );
 });
@@ -51,7 +54,7 @@ test('truncated weights shard', async () => {
   const bin = path.join(dir, 'centernet.bin');
   await writeFile(bin, (await readFile(bin)).subarray(0, 1000));
   await assert.rejects(
-    createDetector({ model: file }),
+    createDetector({ runtime: 'tfjs', model: file }),
     (e: Error) => e.message.includes(file) && /corrupt: 1000 bytes on disk/.test(e.message),
   );
 });
@@ -59,16 +62,16 @@ test('truncated weights shard', async () => {
 test('a failed load is not cached: the same path loads once the file is back', async () => {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'fusecap-cn-'));
   const file = path.join(dir, 'centernet.json');
-  await assert.rejects(createDetector({ model: file }), /missing/);
+  await assert.rejects(createDetector({ runtime: 'tfjs', model: file }), /missing/);
   await copyModel(dir);
-  const detector = await createDetector({ model: file });
+  const detector = await createDetector({ runtime: 'tfjs', model: file });
   assert.equal(detector.model.id, 'human-models/centernet');
   await detector.dispose();
 });
 
 test('the wrong graph for the backend is refused by its input shape', async () => {
   await assert.rejects(
-    createDetector({ backend: 'centernet', model: path.join(modelsDir, 'nanodet.json') }),
+    createDetector({ backend: 'centernet', runtime: 'tfjs', model: path.join(modelsDir, 'nanodet.json') }),
     /is not the CenterNet graph: input shape \[1,3,416,416\]/,
   );
 });

@@ -45,11 +45,16 @@ test('chelsea.png: a cat', async () => {
   assert.deepEqual(labelsOf(out), ['cat']);
 });
 
-test('no tensors leak per image', async () => {
+test('runtime tfjs: no tensors leak per image', async () => {
   const { tf } = await import('../../../experts/detect/tfjs-runtime.ts');
-  const image = await decodeImage(SAMPLE('horses.jpg'));
-  await detector.detect(image);
-  const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) await detector.detect(image);
-  assert.equal(tf.memory().numTensors, before);
+  const tfjs = await createDetector({ backend: 'nanodet', runtime: 'tfjs' });
+  try {
+    const image = await decodeImage(SAMPLE('horses.jpg'));
+    await tfjs.detect(image);
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) await tfjs.detect(image);
+    assert.equal(tf.memory().numTensors, before);
+  } finally {
+    await tfjs.dispose();
+  }
 });
