@@ -26,6 +26,8 @@ export interface EnrichInput {
   levels: string[][];
   afterSeq: number;
   untilSeq: number;
+  /** Re-run stored errors that may pass (lib/error-codes.ts). */
+  retryErrors?: boolean;
   /** Carried across continue-as-new. */
   cursor?: number;
   totals?: Record<string, StageTotals>;
@@ -50,6 +52,7 @@ export interface BatchInput {
   levels: string[][];
   afterSeq: number;
   untilSeq: number;
+  retryErrors?: boolean;
 }
 
 /** One batch: each level's stages concurrently, levels in order. */
@@ -58,12 +61,13 @@ export async function processBatch(input: BatchInput): Promise<StageBatchResult[
   for (const level of input.levels) {
     const outcomes = await Promise.all(
       level.map((stage) =>
-        stageActivities(stage).runStageBatch({
+        stageActivities(stage, input.config.pipeline.stageAttempts).runStageBatch({
           runId: input.runId,
           datasetId: input.datasetId,
           stage,
           range: { afterSeq: input.afterSeq, untilSeq: input.untilSeq },
           config: input.config,
+          ...(input.retryErrors ? { retryErrors: true } : {}),
         }),
       ),
     );
@@ -119,6 +123,7 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
           levels: input.levels,
           afterSeq: range.afterSeq,
           untilSeq: range.untilSeq,
+          ...(input.retryErrors ? { retryErrors: true } : {}),
         },
       ],
     });
