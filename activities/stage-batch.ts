@@ -193,7 +193,12 @@ export function createStageBatchActivity(db: Db) {
         // A file that is gone keeps its named path: the stages that open it report missing_file themselves.
         const path = await realPathInside(realRoot, row.path).catch(() => resolve(realRoot, row.path));
         if (!path) {
-          await record(imageId, null, { code: 'path_escapes_root', message: `${row.path} now leads outside the dataset root ${realRoot}` }, 0);
+          await record(
+            imageId,
+            null,
+            { code: 'path_escapes_root', message: `${row.path} now leads outside the dataset root ${realRoot}` },
+            0,
+          );
           continue;
         }
         const image: StageImage = {

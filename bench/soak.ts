@@ -123,7 +123,8 @@ for (;;) {
     break;
   } catch (error) {
     // The connection dies with the server; reconnect and keep waiting unless the run itself failed.
-    if (/failed|terminated|cancel/i.test((error as Error).name ?? '') && !/Service|Connection|UNAVAILABLE/i.test(String(error))) throw error;
+    if (/failed|terminated|cancel/i.test((error as Error).name ?? '') && !/Service|Connection|UNAVAILABLE/i.test(String(error)))
+      throw error;
     await new Promise((r) => setTimeout(r, 1000));
     await connection.close().catch(() => undefined);
     connection = await Connection.connect({ address: server.address }).catch(() => connection);

@@ -119,7 +119,9 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       status.enrichWorkflowId = `${runId}/caption`;
       const captioned = await executeChild(enrichDataset, {
         workflowId: status.enrichWorkflowId,
-        args: [{ runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq, ...retry }],
+        args: [
+          { runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq, ...retry },
+        ],
       });
       Object.assign(totals, captioned.totals);
       timings.captionMs = Date.now() - t1;

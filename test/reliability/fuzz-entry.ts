@@ -19,12 +19,16 @@ serveModel<null, null>({
     try {
       const { entries, issues } = readManifest(path, request.format as ManifestFormat);
       const wellFormed = entries.every(
-        (e) => typeof e.file === 'string' && e.file.length > 0 && Array.isArray(e.captions) && e.captions.every((c) => typeof c === 'string'),
+        (e) =>
+          typeof e.file === 'string' && e.file.length > 0 && Array.isArray(e.captions) && e.captions.every((c) => typeof c === 'string'),
       );
       return { kind: 'parsed', entries: entries.length, codes: [...new Set(issues.map((i) => i.code))], wellFormed } satisfies ParseOutcome;
     } catch (error) {
       if (error instanceof ManifestError) return { kind: 'refused', message: error.message } satisfies ParseOutcome;
-      return { kind: 'crashed', message: error instanceof Error ? `${error.name}: ${error.message}` : String(error) } satisfies ParseOutcome;
+      return {
+        kind: 'crashed',
+        message: error instanceof Error ? `${error.name}: ${error.message}` : String(error),
+      } satisfies ParseOutcome;
     }
   },
   dispose: async () => {},

@@ -40,9 +40,26 @@ function rng(seed: number) {
 }
 type Rng = ReturnType<typeof rng>;
 
-const TOKENS = ['"', ',', '\n', '\r\n', '{', '}', '[', ']', ':', '\\', '\u0000', '..', '/', '"file":', '"captions":', 'null', '1e999', '\uFEFF'].map(
-  (t) => Buffer.from(t),
-);
+const TOKENS = [
+  '"',
+  ',',
+  '\n',
+  '\r\n',
+  '{',
+  '}',
+  '[',
+  ']',
+  ':',
+  '\\',
+  '\u0000',
+  '..',
+  '/',
+  '"file":',
+  '"captions":',
+  'null',
+  '1e999',
+  '\uFEFF',
+].map((t) => Buffer.from(t));
 
 /** One to four edits: flip, insert bytes or tokens, delete, duplicate, truncate, splice another seed in. */
 function mutate(r: Rng, input: Buffer, others: readonly Buffer[]): Buffer {
@@ -126,7 +143,11 @@ test('fuzzed manifests (JSONL, CSV, COCO): every case parses with coded issues o
       let outcome: ParseOutcome;
       try {
         outcome = (await withTimeout(
-          parser.request('parse', { path: join(dir, `m.${format === 'coco' ? 'json' : format}`), format, bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length) }),
+          parser.request('parse', {
+            path: join(dir, `m.${format === 'coco' ? 'json' : format}`),
+            format,
+            bytes: bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length),
+          }),
           CASE_TIMEOUT_MS,
           what,
         )) as ParseOutcome;
@@ -149,7 +170,9 @@ test('fuzzed manifests (JSONL, CSV, COCO): every case parses with coded issues o
   } finally {
     await parser.close('fuzz done');
   }
-  console.log(`manifest fuzz: ${counts.cases} cases (seed ${SEED}) in ${Date.now() - started} ms: ${counts.parsed} parsed, ${counts.refused} refused`);
+  console.log(
+    `manifest fuzz: ${counts.cases} cases (seed ${SEED}) in ${Date.now() - started} ms: ${counts.parsed} parsed, ${counts.refused} refused`,
+  );
   assert.ok(counts.cases >= Math.min(CASES, 200), `ran ${counts.cases} cases`);
 });
 
@@ -159,7 +182,9 @@ test('fuzzed images: every case decodes to well-formed pixels or is a StageInput
   const seeds: Buffer[] = [];
   for (const [i, name] of photos.entries()) {
     const small = sharp(join(SAMPLE_DIR, 'images', name)).resize(48, 48, { fit: 'inside' });
-    seeds.push(await [small.clone().jpeg(), small.clone().png(), small.clone().webp(), small.clone().gif(), small.clone().tiff()][i % 5].toBuffer());
+    seeds.push(
+      await [small.clone().jpeg(), small.clone().png(), small.clone().webp(), small.clone().gif(), small.clone().tiff()][i % 5].toBuffer(),
+    );
     seeds.push(await small.clone().rotate(90).withMetadata({ orientation: 6 }).jpeg().toBuffer());
   }
   const r = rng(SEED + 1);
@@ -180,6 +205,8 @@ test('fuzzed images: every case decodes to well-formed pixels or is a StageInput
       counts.refused[error.code] = (counts.refused[error.code] ?? 0) + 1;
     }
   }
-  console.log(`image fuzz: ${counts.cases} cases (seed ${SEED + 1}) in ${Date.now() - started} ms: ${counts.decoded} decoded, refused ${JSON.stringify(counts.refused)}`);
+  console.log(
+    `image fuzz: ${counts.cases} cases (seed ${SEED + 1}) in ${Date.now() - started} ms: ${counts.decoded} decoded, refused ${JSON.stringify(counts.refused)}`,
+  );
   assert.ok(counts.cases >= Math.min(CASES, 200), `ran ${counts.cases} cases`);
 });

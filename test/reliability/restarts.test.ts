@@ -44,7 +44,9 @@ async function installRewriteLog(db: Database['db']) {
   await db.execute(sql`create or replace function log_stage_result_rewrite() returns trigger language plpgsql as $$
     begin insert into stage_result_rewrites (image_id, stage) values (new.image_id, new.stage); return new; end $$`);
   await db.execute(sql`drop trigger if exists stage_results_rewrite on stage_results`);
-  await db.execute(sql`create trigger stage_results_rewrite after update on stage_results for each row execute function log_stage_result_rewrite()`);
+  await db.execute(
+    sql`create trigger stage_results_rewrite after update on stage_results for each row execute function log_stage_result_rewrite()`,
+  );
 }
 
 async function snapshot(db: Database['db'], datasetId: string) {
@@ -104,7 +106,10 @@ describe('server restarts mid-run', () => {
     assert.equal(result.totals.probe.processed + result.totals.probe.skipped, IMAGES);
     const after = await snapshot(database.db, 'tk');
     assert.equal(after.size, IMAGES, 'one result per image');
-    assert.ok([...after.values()].every((v) => v.startsWith('[{') && v.endsWith(',null]')), 'every result is an output');
+    assert.ok(
+      [...after.values()].every((v) => v.startsWith('[{') && v.endsWith(',null]')),
+      'every result is an output',
+    );
     assert.equal(await rewrites(database.db), 0, 'no image was written twice');
     assert.equal((await getRun(database.db, { id: runId }))?.status, 'completed');
   });
@@ -128,7 +133,11 @@ describe('server restarts mid-run', () => {
     cleanups.push(() => connection.close());
     const client = new Client({ connection });
     const runId = `${prefix}-run`;
-    const handle = await client.workflow.start('fuseCapPipeline', { taskQueue: `${prefix}-io`, workflowId: runId, args: [{ datasetId: 'pk', config: CONFIG }] });
+    const handle = await client.workflow.start('fuseCapPipeline', {
+      taskQueue: `${prefix}-io`,
+      workflowId: runId,
+      args: [{ datasetId: 'pk', config: CONFIG }],
+    });
     await waitFor('a quarter of the images', async () => (await snapshot(database.db, 'pk')).size >= IMAGES / 4);
     const before = await snapshot(database.db, 'pk');
     await stopPostgresImmediately(pg.dataDir);
@@ -142,7 +151,10 @@ describe('server restarts mid-run', () => {
     assert.equal(after.size, IMAGES, 'one result per image');
     for (const [id, value] of before) assert.equal(after.get(id), value, `row of ${id} kept as it was`);
     assert.equal(await rewrites(database.db), 0, 'no image was written twice');
-    const [images_] = await database.db.select({ n: sql<number>`count(*)::int` }).from(images).where(eq(images.datasetId, 'pk'));
+    const [images_] = await database.db
+      .select({ n: sql<number>`count(*)::int` })
+      .from(images)
+      .where(eq(images.datasetId, 'pk'));
     assert.equal(Number(images_.n), IMAGES, 'no image row lost or doubled');
     assert.equal((await getRun(database.db, { id: runId }))?.status, 'completed');
   });
