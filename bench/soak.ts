@@ -13,7 +13,7 @@
  */
 import { Client, Connection } from '@temporalio/client';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -37,6 +37,7 @@ const { values } = parseArgs({
 const N = Number(values.images);
 const killEveryMs = Number(values['kill-every']) * 1000;
 const work = mkdtempSync(join(tmpdir(), 'fusecap-soak-'));
+chmodSync(work, 0o755); // PostgreSQL runs as the postgres OS user, which must reach its data dir
 const children: ChildProcess[] = [];
 const say = (text: string) => console.log(`[soak ${new Date().toISOString().slice(11, 19)}] ${text}`);
 

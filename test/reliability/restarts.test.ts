@@ -9,7 +9,7 @@
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { chmodSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
@@ -116,6 +116,7 @@ describe('server restarts mid-run', () => {
 
   test('PostgreSQL stopped with pg_ctl -m immediate mid-run and started again: the run completes, no row lost or doubled', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fusecap-pgkill-'));
+    chmodSync(dir, 0o755); // the server runs as the postgres OS user, which must reach its data dir
     const pgOptions = { dataDir: join(dir, 'pgdata'), logFile: join(dir, 'pg.log') };
     let pg = await startPostgres(pgOptions);
     cleanups.push(() => pg.stop());
