@@ -68,7 +68,10 @@ function peakRssMb(pid: number | undefined): number {
     return 0;
   }
 }
-const slots = [await startWorkerProcess(env, children), await startWorkerProcess(env, children)];
+await startWorkerProcess(env, children);
+await startWorkerProcess(env, children);
+// Slot 0 is the one killed; its process may still be starting (loading models) when the next kill comes.
+const slots = [children[0], children[1]];
 const peaks = [0, 0];
 const notePeaks = () => slots.forEach((w, i) => (peaks[i] = Math.max(peaks[i], peakRssMb(w.pid))));
 
@@ -95,10 +98,13 @@ let kills = 0;
 let serverRestarted = false;
 const killer = setInterval(() => {
   notePeaks();
-  slots[0].kill('SIGKILL');
-  kills++;
-  say(`SIGKILLed worker 0 (kill ${kills})`);
-  void startWorkerProcess(env, children).then((w) => (slots[0] = w));
+  if (slots[0].exitCode === null && slots[0].signalCode === null) {
+    slots[0].kill('SIGKILL');
+    kills++;
+    say(`SIGKILLed worker 0 (kill ${kills})`);
+  }
+  startWorkerProcess(env, children).catch(() => undefined); // a replacement killed while starting rejects
+  slots[0] = children[children.length - 1];
 }, killEveryMs);
 const watcher = setInterval(() => {
   notePeaks();

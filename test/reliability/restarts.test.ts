@@ -4,8 +4,7 @@
  *   completes and every image is processed exactly once;
  * - PostgreSQL stopped with `pg_ctl stop -m immediate` mid-run and started again (the workers reach it
  *   through DATABASE_URL): the run completes, no stored row is lost, changed or written twice.
- * "Written twice" is counted by a trigger on stage_results: the upsert turns a second write of a key into
- * an UPDATE, which the trigger logs.
+ * "Written twice" is counted by a trigger on stage_results (test/support/rewrites.ts).
  */
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
@@ -24,6 +23,7 @@ import { startTemporalDevServer } from '../../services/temporal-server.ts';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
 import { writeGeneratedDataset } from '../support/images.ts';
 import { startWorkerProcess } from '../support/processes.ts';
+import { countRewrites, installRewriteLog } from '../support/rewrites.ts';
 import { freshPostgres, temporalAddress, uniquePrefix } from '../support/services.ts';
 
 const IMAGES = 120;
@@ -38,17 +38,6 @@ async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 
   }
 }
 
-/** Logs every UPDATE of a stage_results row: a second write of a key that already had its result. */
-async function installRewriteLog(db: Database['db']) {
-  await db.execute(sql`create table if not exists stage_result_rewrites (image_id text, stage text, at timestamptz default now())`);
-  await db.execute(sql`create or replace function log_stage_result_rewrite() returns trigger language plpgsql as $$
-    begin insert into stage_result_rewrites (image_id, stage) values (new.image_id, new.stage); return new; end $$`);
-  await db.execute(sql`drop trigger if exists stage_results_rewrite on stage_results`);
-  await db.execute(
-    sql`create trigger stage_results_rewrite after update on stage_results for each row execute function log_stage_result_rewrite()`,
-  );
-}
-
 async function snapshot(db: Database['db'], datasetId: string) {
   const rows = await db
     .select({ id: stageResults.imageId, output: stageResults.output, error: stageResults.errorCode })
@@ -56,11 +45,6 @@ async function snapshot(db: Database['db'], datasetId: string) {
     .innerJoin(images, eq(images.id, stageResults.imageId))
     .where(eq(images.datasetId, datasetId));
   return new Map(rows.map((r) => [r.id, JSON.stringify([r.output, r.error])]));
-}
-
-async function rewrites(db: Database['db']): Promise<number> {
-  const r = await db.execute<{ n: number }>(sql`select count(*)::int as n from stage_result_rewrites`);
-  return Number((r as unknown as { rows?: { n: number }[] }).rows?.[0]?.n ?? (r as unknown as { n: number }[])[0]?.n);
 }
 
 describe('server restarts mid-run', () => {
@@ -110,7 +94,7 @@ describe('server restarts mid-run', () => {
       [...after.values()].every((v) => v.startsWith('[{') && v.endsWith(',null]')),
       'every result is an output',
     );
-    assert.equal(await rewrites(database.db), 0, 'no image was written twice');
+    assert.equal(await countRewrites(database.db), 0, 'no image was written twice');
     assert.equal((await getRun(database.db, { id: runId }))?.status, 'completed');
   });
 
@@ -151,7 +135,7 @@ describe('server restarts mid-run', () => {
     const after = await snapshot(database.db, 'pk');
     assert.equal(after.size, IMAGES, 'one result per image');
     for (const [id, value] of before) assert.equal(after.get(id), value, `row of ${id} kept as it was`);
-    assert.equal(await rewrites(database.db), 0, 'no image was written twice');
+    assert.equal(await countRewrites(database.db), 0, 'no image was written twice');
     const [images_] = await database.db
       .select({ n: sql<number>`count(*)::int` })
       .from(images)
