@@ -20,14 +20,14 @@ import {
   setProbedSize,
   upsertProducedCaptions,
   upsertStageResults,
-  type StageKey,
 } from '../db/queries/index.ts';
 import { errorMayPass } from '../lib/error-codes.ts';
-import { paramsHash } from '../lib/hash.ts';
-import { realPathInside } from '../lib/paths.ts';
+import { realPathInside } from '../lib/dataset-paths.ts';
 import { stageImplementation } from '../stages/implementations.ts';
-import { STAGE_SPECS, prerequisites } from '../stages/registry.ts';
-import { StageInputError, TransientStageError, type StageImpl, type StageImage } from '../stages/types.ts';
+import { stageKeyOf } from '../stages/keys.ts';
+import { prerequisites, stageSpec } from '../stages/registry.ts';
+import { StageInputError, TransientStageError } from '../lib/errors.ts';
+import type { StageImpl, StageImage } from '../stages/types.ts';
 
 export interface SeqRange {
   /** Exclusive lower bound on images.seq. */
@@ -59,12 +59,6 @@ export interface StageBatchResult {
   workMs: number;
   /** Milliseconds the whole activity took (work + database reads and writes), for the overhead figure. */
   activityMs: number;
-}
-
-/** The idempotency key of a stage under a config: model id + version + hash of (params, model). */
-export function stageKeyOf(impl: StageImpl, config: FusecapConfig): StageKey & { params: Record<string, unknown> } {
-  const { model, params } = impl.describe(config);
-  return { stage: impl.name, modelId: model.id, modelVersion: model.version, paramsHash: paramsHash(params), params };
 }
 
 /** After this many failures in a row that are not the image's fault the batch stops: the rest would fail alike. */
@@ -267,8 +261,8 @@ export function createStageBatchActivity(db: Db) {
 async function upstreamOutputs(db: Db, stage: string, imageIds: string[], config: FusecapConfig) {
   const outputs = new Map<string, Record<string, unknown>>();
   const missing = new Map<string, string>();
-  const spec = STAGE_SPECS[stage];
-  for (const dep of spec ? prerequisites(spec) : []) {
+  const spec = stageSpec(stage);
+  for (const dep of prerequisites(spec)) {
     const required = spec.dependsOn.includes(dep);
     const depImpl = await stageImplementation(dep);
     const depKey = stageKeyOf(depImpl, config);

@@ -6,11 +6,10 @@
  * zod 4: nested sections use `.prefault({})` so their inner defaults are applied when omitted.
  */
 import { z } from 'zod';
-
-export const STAGE_NAMES = ['probe', 'detect', 'attributes', 'ocr', 'fuse', 'caption'] as const;
+import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({
-  /** Per-image stages to run, in any order; dependencies come from stages/registry.ts. */
+  /** Per-image stages to run, in any order; the names and their dependencies come from stages/registry.ts. */
   stages: z.array(z.enum(STAGE_NAMES)).min(1).default(['probe', 'detect', 'attributes', 'ocr', 'fuse']),
   /** Images per batch activity. 32 keeps orchestration overhead under 10% (bench:backbone). */
   batchSize: z.number().int().min(1).max(4096).default(32),
@@ -212,4 +211,3 @@ export const configSchema = z.object({
 
 export type FusecapConfig = z.infer<typeof configSchema>;
 export type FusecapConfigInput = z.input<typeof configSchema>;
-export type StageName = (typeof STAGE_NAMES)[number];

@@ -9,7 +9,7 @@ import type { Db } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, recordIngestIssues, upsertDataset } from '../db/queries/index.ts';
 import type { NewCaption, NewImage } from '../db/schema/index.ts';
 import { sha256File } from '../lib/hash.ts';
-import { isInside, realPathInside } from '../lib/paths.ts';
+import { isInside, realPathInside } from '../lib/dataset-paths.ts';
 import { type ManifestEntry, type ManifestIssue, readManifest, detectFormat } from './manifest.ts';
 
 export interface IngestInput {

@@ -1,39 +1,12 @@
 /**
- * Dataset files are read only inside the dataset root, whatever symlinks say. A manifest line may name a
- * link (`img/x.jpg -> /etc/passwd`) or sit under a linked folder; resolving the real path and comparing it
- * with the real root refuses both. Ingest checks once; the batch activity checks again right before a
- * stage opens the file (the link may have changed in between) and hands the stage the real path.
+ * Paths every layer agrees on: the repository root (this file lives in `<root>/lib/`), and the one way a
+ * run id (a Temporal workflow id: any string) becomes a file or folder name.
  */
-import { realpath } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { resolve } from 'node:path';
 
-/** True when `path` (absolute) is `root` itself or below it, by name only. */
-export function isInside(root: string, path: string): boolean {
-  const rel = relative(root, path);
-  return rel !== '' && !rel.startsWith('..') && !isAbsolute(rel) && !rel.split(sep).includes('..');
-}
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
 
-const realRoots = new Map<string, Promise<string>>();
-
-/** realpath of a dataset root, remembered per process (roots do not move under a running worker). */
-function realRoot(root: string): Promise<string> {
-  let real = realRoots.get(root);
-  if (!real) {
-    real = realpath(root);
-    real.catch(() => realRoots.delete(root));
-    realRoots.set(root, real);
-  }
-  return real;
-}
-
-/**
- * The real path of `file` (relative to `root`, or absolute) when it lies inside the real root; `null` when
- * it, or a link on its way, leads outside. Rejects like fs.realpath when the file (or a link's target)
- * does not exist.
- */
-export async function realPathInside(root: string, file: string): Promise<string | null> {
-  const named = resolve(root, file);
-  if (!isInside(resolve(root), named)) return null;
-  const [real, base] = await Promise.all([realpath(named), realRoot(resolve(root))]);
-  return isInside(base, real) ? real : null;
+/** A workflow id as a single path segment: anything but letters, digits, '_', '.' and '-' becomes '_'. */
+export function safeFileName(id: string): string {
+  return id.replace(/[^A-Za-z0-9_.-]/g, '_');
 }

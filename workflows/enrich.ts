@@ -8,7 +8,7 @@ import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
 import { continueAsNew, defineQuery, executeChild, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { StageBatchResult } from '../activities/stage-batch.ts';
 import type { FusecapConfig } from '../config/schema.ts';
-import { bookkeeping, stageActivities } from './activities.ts';
+import { bookkeeping, stageActivities } from './proxies.ts';
 import { currentQueuePrefix } from './queues.ts';
 
 export interface StageTotals {

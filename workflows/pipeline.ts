@@ -17,9 +17,9 @@ import {
 import type { FusecapConfigInput } from '../config/schema.ts';
 import type { BenchmarkResult } from '../activities/benchmark.ts';
 import type { TrainResult } from '../activities/train.ts';
-import { benchmarkActivities, bookkeeping, gpuActivities } from './activities.ts';
+import { benchmarkActivities, bookkeeping, gpuActivities } from './proxies.ts';
 import { enrichDataset, type StageTotals } from './enrich.ts';
-import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
+import { FusecapDatasetKey, FusecapRunKindKey, FusecapStageKey } from './search-attributes.ts';
 
 export interface PipelineInput {
   datasetId: string;
@@ -79,6 +79,12 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     stages: [],
   };
   setHandler(pipelineStatusQuery, () => status);
+  // The phase is also the FusecapStage search attribute: `temporal workflow list --query
+  // 'FusecapStage="training"'` finds the runs that are training now.
+  const enter = (phase: PipelineStatus['phase']): void => {
+    status.phase = phase;
+    upsertSearchAttributes([{ key: FusecapStageKey, value: phase }]);
+  };
 
   const db = bookkeeping();
   const { config, levels } = await db.resolveConfig({ config: input.config, datasetId: input.datasetId });
@@ -94,7 +100,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     config: { ...config, scheduleId: input.scheduleId, afterSeq: status.afterSeq, untilSeq },
   });
   try {
-    status.phase = 'enriching';
+    enter('enriching');
     const enriched = await executeChild(enrichDataset, {
       workflowId: status.enrichWorkflowId,
       args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq, ...retry }],
@@ -106,13 +112,13 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     let trained: TrainResult | undefined;
     let runConfig = config;
     if (config.pipeline.train) {
-      status.phase = 'training';
+      enter('training');
       const t0 = Date.now();
       trained = await gpuActivities().trainCaptioner({ runId, datasetId: input.datasetId, config });
       timings.trainMs = Date.now() - t0;
       status.train = { step: trained.step, checkpointId: trained.checkpointId, exportDir: trained.exportDir };
       // Caption every image of the run with the new checkpoint: the same enrichment machinery, one stage.
-      status.phase = 'captioning';
+      enter('captioning');
       const t1 = Date.now();
       runConfig = { ...config, caption: { ...config.caption, exportDir: trained.exportDir, checkpointId: trained.checkpointId } };
       status.stages = [...levels, ['caption']];
@@ -128,7 +134,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     }
     let benchmark: BenchmarkResult | undefined;
     if (config.pipeline.benchmark) {
-      status.phase = 'benchmarking';
+      enter('benchmarking');
       const t2 = Date.now();
       benchmark = await benchmarkActivities(trained ? 'gpu' : 'io').benchmarkRun({
         runId,
@@ -144,7 +150,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     timings.wallMs = Date.now() - started;
     await db.recordRunEnd({ id: runId, status: 'completed', counts, timings });
     if (benchmark) status.reportPath = await db.writeRunReport({ runId });
-    status.phase = 'completed';
+    enter('completed');
     status.totals = totals;
     return {
       runId,
@@ -159,7 +165,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     };
   } catch (error) {
     const cancelled = isCancellation(error);
-    status.phase = cancelled ? 'cancelled' : 'failed';
+    enter(cancelled ? 'cancelled' : 'failed');
     status.error = (error as Error).message;
     // A cancelled run's scope is cancelled too: an activity scheduled in it would be cancelled before it
     // ran, and the row would say "running" for ever. The end is recorded outside the cancellation.

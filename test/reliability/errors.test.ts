@@ -20,7 +20,7 @@ import { configSchema } from '../../config/schema.ts';
 import { getRun, upsertStageResults } from '../../db/queries/index.ts';
 import { captions, images, stageResults } from '../../db/schema/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
-import { stageKeyOf } from '../../activities/stage-batch.ts';
+import { stageKeyOf } from '../../stages/keys.ts';
 import { ModelThread } from '../../lib/model-thread.ts';
 import { findOrBuildTemporalCli } from '../../services/temporal-cli.ts';
 import { probeStage } from '../../stages/probe.ts';

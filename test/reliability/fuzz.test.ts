@@ -14,7 +14,7 @@ import { test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../../lib/image.ts';
 import { ModelThread } from '../../lib/model-thread.ts';
-import { StageInputError } from '../../stages/types.ts';
+import { StageInputError } from '../../lib/errors.ts';
 import { SAMPLE_DIR } from '../support/services.ts';
 import type { ParseOutcome } from './fuzz-entry.ts';
 

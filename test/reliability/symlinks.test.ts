@@ -13,7 +13,7 @@ import { eq } from 'drizzle-orm';
 import { listIngestIssues } from '../../db/queries/index.ts';
 import { images, stageResults } from '../../db/schema/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
-import { realPathInside } from '../../lib/paths.ts';
+import { realPathInside } from '../../lib/dataset-paths.ts';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
 import { freshPostgres, SAMPLE_DIR, temporalHarness, type TemporalHarness } from '../support/services.ts';
 

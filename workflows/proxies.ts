@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { STAGE_SPECS, type TaskQueueKind } from '../stages/registry.ts';
+import { stageSpec, type TaskQueueKind } from '../stages/registry.ts';
 import { currentQueuePrefix, queueName } from './queues.ts';
 
 const NON_RETRYABLE = ['InvalidConfig', 'UnknownDataset', 'BadManifest', 'ModelLoadError', 'InvalidTrainConfig'];
@@ -45,7 +45,7 @@ export function ingestActivities() {
  * last the run fails, and `fusecap resume` continues it.
  */
 export function stageActivities(stage: string, attempts = 10) {
-  const spec = STAGE_SPECS[stage];
+  const spec = stageSpec(stage);
   return proxyActivities<Activities>({
     taskQueue: queueName(currentQueuePrefix(), spec.queue),
     startToCloseTimeout: `${spec.batchTimeoutSeconds} seconds`,
