@@ -88,7 +88,7 @@ export function createBookkeepingActivities(db: Db) {
 
     async recordRunEnd(input: {
       id: string;
-      status: 'completed' | 'failed';
+      status: 'completed' | 'failed' | 'cancelled';
       counts?: Record<string, number>;
       timings?: Record<string, number>;
       error?: string | null;

@@ -1,8 +1,10 @@
 /**
  * The one activity every per-image stage runs through: load the batch's images → skip those that already
  * have a result under this stage's key → run the stage's implementation on the rest → upsert each result
- * as soon as it exists. A bad image becomes a recorded per-image error; only transient failures make the
- * activity retry, and a retry finds the finished images and skips them.
+ * as soon as it exists. A bad image (StageInputError) becomes a recorded per-image error. Anything else
+ * (a transient server error, a wrong key, a model thread that died, a bug) is not the image's fault: it
+ * is never stored, the activity fails and retries under the retry policy, and the retry finds the
+ * finished images and skips them.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure } from '@temporalio/common';
@@ -19,6 +21,8 @@ import {
   upsertProducedCaptions,
   upsertStageResults,
 } from '../db/queries/index.ts';
+import { errorMayPass } from '../lib/error-codes.ts';
+import { realPathInside } from '../lib/dataset-paths.ts';
 import { stageImplementation } from '../stages/implementations.ts';
 import { stageKeyOf } from '../stages/keys.ts';
 import { prerequisites, stageSpec } from '../stages/registry.ts';
@@ -38,6 +42,8 @@ export interface StageBatchInput {
   stage: string;
   range: SeqRange;
   config: FusecapConfig;
+  /** Re-run images whose stored error may pass now (lib/error-codes.ts): `fusecap resume`, `run --retry-errors`. */
+  retryErrors?: boolean;
 }
 
 export interface StageBatchResult {
@@ -55,21 +61,17 @@ export interface StageBatchResult {
   activityMs: number;
 }
 
-/** Per-process "loaded" marks, so models load once per worker and not once per batch. */
-const loaded = new Map<string, Promise<void>>();
+/** After this many failures in a row that are not the image's fault the batch stops: the rest would fail alike. */
+const MAX_FAILURES_IN_A_ROW = 3;
 
-function ensureLoaded(impl: StageImpl, config: FusecapConfig): Promise<void> {
-  const key = `${impl.name}:${stageKeyOf(impl, config).paramsHash}:${impl.describe(config).model.id}`;
-  let done = loaded.get(key);
-  if (!done) {
-    done = (impl.load?.(config) ?? Promise.resolve()).catch((error: unknown) => {
-      loaded.delete(key);
-      // A missing or corrupt model will not get better by retrying: fail the batch for good, with the message.
-      throw ApplicationFailure.nonRetryable(`stage ${impl.name} cannot load its model: ${(error as Error).message}`, 'ModelLoadError');
-    });
-    loaded.set(key, done);
+/** Loads the stage's model; the stage's ModelSlot keeps it (and notices a dead one), so this is cheap after the first. */
+async function ensureLoaded(impl: StageImpl, config: FusecapConfig): Promise<void> {
+  try {
+    await impl.load?.(config);
+  } catch (error) {
+    // A missing or corrupt model will not get better by retrying: fail the batch for good, with the message.
+    throw ApplicationFailure.nonRetryable(`stage ${impl.name} cannot load its model: ${(error as Error).message}`, 'ModelLoadError');
   }
-  return done;
 }
 
 export function createStageBatchActivity(db: Db) {
@@ -97,7 +99,11 @@ export function createStageBatchActivity(db: Db) {
       activityMs: 0,
     };
     const existing = await findStageResults(db, { imageIds: ids, key });
-    const todo = ids.filter((id) => !existing.has(id));
+    const settled = (id: string) => {
+      const row = existing.get(id);
+      return row !== undefined && (row.output !== null || !input.retryErrors || !errorMayPass(row.errorCode));
+    };
+    const todo = ids.filter((id) => !settled(id));
     result.skipped = ids.length - todo.length;
     if (todo.length === 0) return result;
 
@@ -110,6 +116,7 @@ export function createStageBatchActivity(db: Db) {
     ]);
     const byId = new Map(rows.map((r) => [r.id, r]));
     const transient: string[] = [];
+    const failures: string[] = [];
     const context = Context.current();
     // Beats while the event loop is free (model loading, awaiting a remote fuser); the per-image beat below
     // covers CPU-bound experts. Together they let a short heartbeat timeout find a dead worker quickly.
@@ -120,6 +127,14 @@ export function createStageBatchActivity(db: Db) {
       await runImages();
     } finally {
       clearInterval(ticker);
+    }
+    if (failures.length > 0) {
+      // Not the images' fault (wrong key, dead model thread, bug): nothing was stored for them; the retry
+      // re-runs them, and when retries run out the run fails and `fusecap resume` picks them up later.
+      throw ApplicationFailure.retryable(
+        `stage ${input.stage}: ${failures.length} image(s) failed for a reason that is not the image's fault: ${failures.slice(0, 3).join('; ')}`,
+        'StageError',
+      );
     }
     if (transient.length > 0) {
       // Finished images are stored; the retry re-runs only these.
@@ -155,7 +170,10 @@ export function createStageBatchActivity(db: Db) {
         } else result.processed++;
       };
 
+      let failuresInARow = 0;
+      const realRoot = resolve(dataset.root);
       for (const [index, imageId] of todo.entries()) {
+        if (failuresInARow >= MAX_FAILURES_IN_A_ROW) break;
         done = index;
         context.heartbeat({ stage: input.stage, done: index, of: todo.length });
         if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
@@ -165,10 +183,22 @@ export function createStageBatchActivity(db: Db) {
           await record(imageId, null, { code: 'upstream_failed', message: missingUpstream }, 0);
           continue;
         }
+        // Checked again here, not only at ingest: a link inside the root may have been pointed elsewhere since.
+        // A file that is gone keeps its named path: the stages that open it report missing_file themselves.
+        const path = await realPathInside(realRoot, row.path).catch(() => resolve(realRoot, row.path));
+        if (!path) {
+          await record(
+            imageId,
+            null,
+            { code: 'path_escapes_root', message: `${row.path} now leads outside the dataset root ${realRoot}` },
+            0,
+          );
+          continue;
+        }
         const image: StageImage = {
           id: row.id,
           datasetId: row.datasetId,
-          path: resolve(dataset.root, row.path),
+          path,
           sha256: row.sha256,
           width: row.width ?? 0,
           height: row.height ?? 0,
@@ -187,6 +217,7 @@ export function createStageBatchActivity(db: Db) {
           );
           const elapsed = performance.now() - started;
           result.workMs += elapsed;
+          failuresInARow = 0;
           await record(imageId, output, null, elapsed);
           const facts = impl.imageFacts?.(output);
           if (facts) await setProbedSize(db, { id: imageId, ...facts });
@@ -209,15 +240,17 @@ export function createStageBatchActivity(db: Db) {
         } catch (error) {
           const elapsed = performance.now() - started;
           result.workMs += elapsed;
-          if (error instanceof TransientStageError) {
-            transient.push(`${imageId}: ${error.message}`);
-            continue;
-          }
           if (context.cancellationSignal.aborted) throw error;
-          // Anything else is this image's problem (bad input, or an expert that cannot handle it): record it
-          // with a stable code and go on with the batch.
-          const code = error instanceof StageInputError ? error.code : 'stage_error';
-          await record(imageId, null, { code, message: (error as Error).message ?? String(error) }, elapsed);
+          if (error instanceof StageInputError) {
+            // This image's problem: recorded with its code, for good; the batch goes on.
+            failuresInARow = 0;
+            await record(imageId, null, { code: error.code, message: error.message }, elapsed);
+          } else if (error instanceof TransientStageError) {
+            transient.push(`${imageId}: ${error.message}`);
+          } else {
+            failuresInARow++;
+            failures.push(`${imageId}: ${(error as Error).message ?? String(error)}`);
+          }
         }
       }
     }

@@ -33,10 +33,12 @@ usage:
   fusecap worker --queues io,vision             workers only (production: one kind per machine type)
   fusecap ingest DATASET --manifest FILE [--root DIR]
   fusecap run DATASET [--config FILE] [--stages probe,detect,...] [--batch-size N] [--id RUN] [--detach]
+                     [--retry-errors]           also re-run stored errors that may pass (missing file, upstream failed)
   fusecap demo                                  ingest the bundled sample dataset and run the whole pipeline
   fusecap status [RUN] [--dataset DATASET] [--json]
                                                 runs: dataset, kind, state (waiting = no worker), images, failures
-  fusecap resume RUN [--detach]                 re-run a failed/terminated run; only missing work is done
+  fusecap resume RUN [--detach]                 re-run a failed/terminated/cancelled run, or a completed one's
+                                                errors that may pass; only missing work is done
   fusecap report RUN                            (re)write the run's self-contained HTML report
   fusecap schedule create DATASET [--every 1h] [--id ID] [--config FILE]
   fusecap schedule list | delete ID | trigger ID  (schedules fire only while fusecap up or workers run)
@@ -62,6 +64,7 @@ export async function main(argv: string[]): Promise<number> {
       queues: { type: 'string' },
       detach: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
+      'retry-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -139,7 +142,8 @@ export async function main(argv: string[]): Promise<number> {
           const ingested = await ingestCommand(session, { datasetId, manifest: join(SAMPLE_DIR, 'captions.jsonl') });
           console.log(`  ${ingested.imagesAdded} new images, ${ingested.imagesKnown} already known, ${ingested.issues} issues`);
         }
-        const handle = await startPipeline(session, { datasetId, config }, values.id);
+        const retry = values['retry-errors'] ? { retryErrors: true } : {};
+        const handle = await startPipeline(session, { datasetId, config, ...retry }, values.id);
         console.log(
           `started run ${handle.workflowId}${session.uiUrl ? ` — ${session.uiUrl}/namespaces/${options.namespace}/workflows/${handle.workflowId}` : ''}`,
         );

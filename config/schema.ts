@@ -17,6 +17,12 @@ const pipeline = z.object({
   maxConcurrentBatches: z.number().int().min(1).max(256).default(4),
   /** Batches one enrichDataset execution starts before continue-as-new, to bound its history. */
   batchesPerExecution: z.number().int().min(1).max(10_000).default(200),
+  /**
+   * Tries of one stage batch that fails for a reason that is not the images' fault (a server error, a
+   * dead model thread) before the run fails; retries back off from 2 s to 2 min. Such failures are never
+   * stored as results: `fusecap resume` re-runs them.
+   */
+  stageAttempts: z.number().int().min(1).max(100).default(10),
   /** Whether fuseCapPipeline trains, captions and benchmarks after enrichment. */
   train: z.boolean().default(false),
   benchmark: z.boolean().default(true),

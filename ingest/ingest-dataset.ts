@@ -4,11 +4,12 @@
  * higher `seq` numbers, which is how scheduled enrichment finds them).
  */
 import { stat } from 'node:fs/promises';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Db } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, recordIngestIssues, upsertDataset } from '../db/queries/index.ts';
 import type { NewCaption, NewImage } from '../db/schema/index.ts';
 import { sha256File } from '../lib/hash.ts';
+import { isInside, realPathInside } from '../lib/dataset-paths.ts';
 import { type ManifestEntry, type ManifestIssue, readManifest, detectFormat } from './manifest.ts';
 
 export interface IngestInput {
@@ -40,12 +41,10 @@ export function imageIdFor(datasetId: string, sha256: string): string {
   return `${datasetId}:${sha256.slice(0, 24)}`;
 }
 
-/** Resolves a manifest path inside root; null when it escapes (../, absolute paths elsewhere, symlink names). */
+/** Resolves a manifest path inside root by name; null when it escapes (../, absolute paths elsewhere). Links: see lib/paths.ts. */
 export function resolveInside(root: string, file: string): string | null {
   const absolute = resolve(root, file);
-  const rel = relative(root, absolute);
-  if (rel === '' || rel.startsWith('..') || isAbsolute(rel) || rel.split(sep).includes('..')) return null;
-  return absolute;
+  return isInside(root, absolute) ? absolute : null;
 }
 
 export async function ingestDataset(
@@ -112,23 +111,22 @@ export async function ingestDataset(
 }
 
 async function hashEntry(root: string, entry: ManifestEntry, issues: ManifestIssue[]) {
-  const absolute = resolveInside(root, entry.file);
-  if (!absolute) {
-    issues.push({
-      location: entry.location,
-      file: entry.file,
-      code: 'path_escapes_root',
-      message: `"${entry.file}" points outside the dataset root ${root}`,
-    });
+  const escapes = (how: string) => {
+    issues.push({ location: entry.location, file: entry.file, code: 'path_escapes_root', message: `"${entry.file}" ${how} ${root}` });
     return null;
-  }
+  };
+  const absolute = resolveInside(root, entry.file);
+  if (!absolute) return escapes('points outside the dataset root');
   try {
-    const info = await stat(absolute);
+    // A symlink (or a linked folder on the way) must not lead out of the root: nothing outside is read.
+    const real = await realPathInside(root, absolute);
+    if (!real) return escapes('is a link to a file outside the dataset root');
+    const info = await stat(real);
     if (!info.isFile()) {
       issues.push({ location: entry.location, file: entry.file, code: 'not_a_file', message: `${entry.file} is not a regular file` });
       return null;
     }
-    return { entry, sha256: await sha256File(absolute), bytes: info.size, path: relative(root, absolute) };
+    return { entry, sha256: await sha256File(real), bytes: info.size, path: relative(root, absolute) };
   } catch (error) {
     issues.push({
       location: entry.location,

@@ -18,6 +18,8 @@ type Reply =
 export type ThreadRequest = { id: number; type: string; [key: string]: unknown };
 
 export class ModelThread {
+  /** Threads of this process that have not ended, for supervisors and tests that must find one. */
+  private static readonly live = new Set<ModelThread>();
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (value: unknown) => void; reject: (error: Error) => void }>();
   private closed: Error | null = null;
@@ -25,8 +27,9 @@ export class ModelThread {
   private constructor(
     private readonly worker: Worker,
     readonly info: unknown,
-    private readonly label: string,
+    readonly label: string,
   ) {
+    ModelThread.live.add(this);
     worker.on('message', (reply: Reply) => {
       if (reply.type !== 'result') return;
       const waiting = this.pending.get(reply.id);
@@ -38,6 +41,7 @@ export class ModelThread {
     });
     const fail = (error: Error): void => {
       this.closed ??= error;
+      ModelThread.live.delete(this);
       for (const waiting of this.pending.values()) waiting.reject(error);
       this.pending.clear();
     };
@@ -82,6 +86,21 @@ export class ModelThread {
     return new ModelThread(worker, info, label);
   }
 
+  /** The threads of this process that are still serving, optionally only those with this label. */
+  static running(label?: string): ModelThread[] {
+    return [...ModelThread.live].filter((t) => label === undefined || t.label === label);
+  }
+
+  /** False once the thread has ended (crashed, exited, terminated or closed): it answers nothing more. */
+  get alive(): boolean {
+    return this.closed === null;
+  }
+
+  /** Ends the thread at once, without disposing its model: what a crash does. Pending requests reject. */
+  async terminate(): Promise<void> {
+    await this.worker.terminate();
+  }
+
   /** Requests sent and not yet answered (queued in the thread or running). */
   get inFlight(): number {
     return this.pending.size;
@@ -112,6 +131,7 @@ export class ModelThread {
       await this.request('dispose');
     } finally {
       this.closed = new Error(reason);
+      ModelThread.live.delete(this);
       await this.worker.terminate();
     }
   }
@@ -120,11 +140,26 @@ export class ModelThread {
 /**
  * Several threads serving the same model, for a model whose single call cannot use more than one core
  * (tfjs' wasm backend is single-threaded in Node): concurrent requests run side by side, each thread
- * holding its own copy of the model. A request goes to the thread with the fewest requests in flight,
- * so a burst spreads over the threads and a lone caller always meets an idle one.
+ * holding its own copy of the model. A request goes to the live thread with the fewest requests in
+ * flight, so a burst spreads over the threads and a lone caller always meets an idle one.
+ *
+ * A thread that dies (a crash, an out-of-memory end) is never chosen again and is replaced by a fresh
+ * one on the next request; while no thread is alive, requests wait for the replacement. The requests
+ * that were in flight on the dead thread reject: their callers decide whether to retry.
  */
 export class ModelThreadPool {
-  private constructor(private readonly threads: readonly ModelThread[]) {}
+  private readonly threads: ModelThread[];
+  private readonly replacing = new Map<number, Promise<void>>();
+  private closedWith: Error | null = null;
+
+  private constructor(
+    threads: ModelThread[],
+    private readonly entry: URL,
+    private readonly data: unknown,
+    private readonly label: string,
+  ) {
+    this.threads = threads;
+  }
 
   /** Starts `size` threads of `entry` at once; fails (ending those that did start) if any fails. */
   static async start(entry: URL, data: unknown, label: string, size: number): Promise<ModelThreadPool> {
@@ -136,7 +171,7 @@ export class ModelThreadPool {
       await Promise.allSettled(threads.map((t) => t.close(`${label} thread pool failed to start`)));
       throw failure.reason;
     }
-    return new ModelThreadPool(threads);
+    return new ModelThreadPool(threads, entry, data, label);
   }
 
   get size(): number {
@@ -148,13 +183,43 @@ export class ModelThreadPool {
     return this.threads[0].info;
   }
 
-  request(type: string, fields: Record<string, unknown> = {}, pixels?: Uint8Array): Promise<unknown> {
-    let least = this.threads[0];
-    for (const thread of this.threads) if (thread.inFlight < least.inFlight) least = thread;
-    return least.request(type, fields, pixels);
+  /** Threads alive now (the others are being replaced). */
+  get liveThreads(): number {
+    return this.threads.filter((t) => t.alive).length;
+  }
+
+  /** False once closed: a closed pool answers nothing, a pool with dead threads heals itself. */
+  get open(): boolean {
+    return this.closedWith === null;
+  }
+
+  async request(type: string, fields: Record<string, unknown> = {}, pixels?: Uint8Array): Promise<unknown> {
+    if (this.closedWith) throw this.closedWith;
+    this.replaceDead();
+    let least: ModelThread | null = null;
+    for (const thread of this.threads) if (thread.alive && (!least || thread.inFlight < least.inFlight)) least = thread;
+    if (least) return least.request(type, fields, pixels);
+    // Every thread is dead: wait for the first replacement (a failed one rejects with its start error).
+    await Promise.race(this.replacing.values());
+    return this.request(type, fields, pixels);
+  }
+
+  private replaceDead(): void {
+    for (const [index, thread] of this.threads.entries()) {
+      if (thread.alive || this.replacing.has(index)) continue;
+      const replacement = ModelThread.start(this.entry, this.data, this.label).then(async (fresh) => {
+        if (this.closedWith) await fresh.close(this.closedWith.message);
+        else this.threads[index] = fresh;
+      });
+      const tracked = replacement.finally(() => this.replacing.delete(index));
+      tracked.catch(() => undefined);
+      this.replacing.set(index, tracked);
+    }
   }
 
   async close(reason: string): Promise<void> {
+    this.closedWith ??= new Error(reason);
+    await Promise.allSettled(this.replacing.values());
     await Promise.all(this.threads.map((t) => t.close(reason)));
   }
 }

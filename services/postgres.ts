@@ -249,6 +249,16 @@ export async function startPostgres(opts: StartPostgresOptions): Promise<Postgre
   };
 }
 
+/**
+ * `pg_ctl stop -m immediate`: the server quits without a checkpoint, as after a power cut, and recovers
+ * from its WAL on the next start. For tests that prove a run survives its database going away.
+ */
+export async function stopPostgresImmediately(dataDir: string, binDir?: string): Promise<void> {
+  const bin = binDir ?? (await findPostgresBinDir());
+  const r = await pgRun(bin, await serverUser(), 'pg_ctl', ['-D', dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop']);
+  if (r.code !== 0) throw new Error(`${r.command} failed (exit ${r.code}):\n${r.stdout}${r.stderr}`);
+}
+
 /** `pg_ctl stop -m fast` on `dataDir` if a server runs there. Returns whether one did. */
 export async function stopPostgresDataDir(dataDir: string, binDir?: string): Promise<boolean> {
   if (!(await runningPostmaster(dataDir))) return false;

@@ -4,10 +4,12 @@
  * batchesPerExecution batches it continues as new, carrying its totals, so a 12M-image dataset never grows
  * one history past a few thousand events.
  */
-import { continueAsNew, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
+import { WorkflowExecutionAlreadyStartedError } from '@temporalio/common';
+import { continueAsNew, defineQuery, executeChild, patched, setHandler, sleep, workflowInfo } from '@temporalio/workflow';
 import type { StageBatchResult } from '../activities/stage-batch.ts';
 import type { FusecapConfig } from '../config/schema.ts';
 import { bookkeeping, stageActivities } from './proxies.ts';
+import { currentQueuePrefix } from './queues.ts';
 
 export interface StageTotals {
   images: number;
@@ -26,6 +28,8 @@ export interface EnrichInput {
   levels: string[][];
   afterSeq: number;
   untilSeq: number;
+  /** Re-run stored errors that may pass (lib/error-codes.ts). */
+  retryErrors?: boolean;
   /** Carried across continue-as-new. */
   cursor?: number;
   totals?: Record<string, StageTotals>;
@@ -50,6 +54,7 @@ export interface BatchInput {
   levels: string[][];
   afterSeq: number;
   untilSeq: number;
+  retryErrors?: boolean;
 }
 
 /** One batch: each level's stages concurrently, levels in order. */
@@ -58,12 +63,13 @@ export async function processBatch(input: BatchInput): Promise<StageBatchResult[
   for (const level of input.levels) {
     const outcomes = await Promise.all(
       level.map((stage) =>
-        stageActivities(stage).runStageBatch({
+        stageActivities(stage, input.config.pipeline.stageAttempts).runStageBatch({
           runId: input.runId,
           datasetId: input.datasetId,
           stage,
           range: { afterSeq: input.afterSeq, untilSeq: input.untilSeq },
           config: input.config,
+          ...(input.retryErrors ? { retryErrors: true } : {}),
         }),
       ),
     );
@@ -104,24 +110,21 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
     batchSize: pipeline.batchSize,
     maxBatches: pipeline.batchesPerExecution,
   });
-  const self = workflowInfo().workflowId;
+  const batchIds = batchIdBase(input);
   const running = new Set<Promise<void>>();
   for (const range of plan.ranges) {
     while (running.size >= pipeline.maxConcurrentBatches) await Promise.race(running);
-    // The child id names the range, so a resumed run's batches line up with the first attempt's.
-    const child = executeChild(processBatch, {
-      workflowId: `${self}/batch-${range.afterSeq}-${range.untilSeq}`,
-      args: [
-        {
-          runId: input.runId,
-          datasetId: input.datasetId,
-          config: input.config,
-          levels: input.levels,
-          afterSeq: range.afterSeq,
-          untilSeq: range.untilSeq,
-        },
-      ],
-    });
+    const child = executeBatch(`${batchIds}/batch-${range.afterSeq}-${range.untilSeq}`, [
+      {
+        runId: input.runId,
+        datasetId: input.datasetId,
+        config: input.config,
+        levels: input.levels,
+        afterSeq: range.afterSeq,
+        untilSeq: range.untilSeq,
+        ...(input.retryErrors ? { retryErrors: true } : {}),
+      },
+    ]);
     inFlight++;
     const tracked: Promise<void> = child.then((results) => {
       addBatchResults(totals, results);
@@ -139,4 +142,39 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   }
   setHandler(enrichProgressQuery, () => ({ imagesPlanned, batchesDone, batchesInFlight: 0, totals, done: true }));
   return { totals, batches: batchesDone, images: imagesPlanned };
+}
+
+/**
+ * Where batch child ids start. They name the dataset, the work (stage levels + config) and the range, not
+ * the run: two runs of the same work on one dataset at once meet on the same child id, and the second
+ * waits for the first's batch instead of doing its model work again (executeBatch). A resumed run's
+ * batches line up with the first attempt's too. Histories recorded before this change keep their
+ * run-scoped ids (patched).
+ */
+function batchIdBase(input: EnrichInput): string {
+  if (!patched('batches-keyed-by-work')) return workflowInfo().workflowId;
+  return `fusecap-batch/${currentQueuePrefix()}/${input.datasetId}/${fnv1a(JSON.stringify([input.levels, input.config]))}`;
+}
+
+/** Runs one batch child; while another run's child with the same id runs, waits and tries again. */
+async function executeBatch(workflowId: string, args: [BatchInput]): Promise<StageBatchResult[]> {
+  for (;;) {
+    try {
+      return await executeChild(processBatch, { workflowId, args });
+    } catch (error) {
+      if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
+      // Ours starts once theirs is closed, finds every result they stored and skips it.
+      await sleep('3 seconds');
+    }
+  }
+}
+
+/** 32-bit FNV-1a as 8 hex digits: a short, deterministic name for the work (no crypto in workflows). */
+function fnv1a(text: string): string {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash.toString(16).padStart(8, '0');
 }

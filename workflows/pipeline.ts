@@ -4,7 +4,16 @@
  * Started by `fusecap run`, by the Temporal CLI (`temporal workflow start --type fuseCapPipeline`), or by a
  * schedule through scheduledEnrichment. Re-running it with the same input does only the missing work.
  */
-import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  CancellationScope,
+  defineQuery,
+  executeChild,
+  isCancellation,
+  setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { FusecapConfigInput } from '../config/schema.ts';
 import type { BenchmarkResult } from '../activities/benchmark.ts';
 import type { TrainResult } from '../activities/train.ts';
@@ -20,10 +29,12 @@ export interface PipelineInput {
   untilSeq?: number;
   kind?: 'pipeline' | 'scheduled';
   scheduleId?: string;
+  /** Re-run stored per-image errors that may pass now (`fusecap resume`, `fusecap run --retry-errors`). */
+  retryErrors?: boolean;
 }
 
 export interface PipelineStatus {
-  phase: 'starting' | 'enriching' | 'training' | 'captioning' | 'benchmarking' | 'completed' | 'failed';
+  phase: 'starting' | 'enriching' | 'training' | 'captioning' | 'benchmarking' | 'completed' | 'failed' | 'cancelled';
   datasetId: string;
   enrichWorkflowId: string;
   afterSeq: number;
@@ -81,6 +92,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
   const untilSeq = input.untilSeq ?? (await db.datasetWatermark({ datasetId: input.datasetId })).maxSeq;
   status.untilSeq = untilSeq;
   const started = Date.now();
+  const retry = input.retryErrors ? { retryErrors: true } : {};
   await db.recordRunStart({
     id: runId,
     kind,
@@ -91,7 +103,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     enter('enriching');
     const enriched = await executeChild(enrichDataset, {
       workflowId: status.enrichWorkflowId,
-      args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq }],
+      args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq, ...retry }],
     });
     status.totals = enriched.totals;
     const totals = { ...enriched.totals };
@@ -113,7 +125,9 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       status.enrichWorkflowId = `${runId}/caption`;
       const captioned = await executeChild(enrichDataset, {
         workflowId: status.enrichWorkflowId,
-        args: [{ runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq }],
+        args: [
+          { runId, datasetId: input.datasetId, config: runConfig, levels: [['caption']], afterSeq: status.afterSeq, untilSeq, ...retry },
+        ],
       });
       Object.assign(totals, captioned.totals);
       timings.captionMs = Date.now() - t1;
@@ -150,9 +164,19 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       reportPath: status.reportPath,
     };
   } catch (error) {
-    enter('failed');
+    const cancelled = isCancellation(error);
+    enter(cancelled ? 'cancelled' : 'failed');
     status.error = (error as Error).message;
-    await db.recordRunEnd({ id: runId, status: 'failed', error: describeFailure(error), timings: { wallMs: Date.now() - started } });
+    // A cancelled run's scope is cancelled too: an activity scheduled in it would be cancelled before it
+    // ran, and the row would say "running" for ever. The end is recorded outside the cancellation.
+    await CancellationScope.nonCancellable(() =>
+      db.recordRunEnd({
+        id: runId,
+        status: cancelled ? 'cancelled' : 'failed',
+        error: cancelled ? `cancelled: ${describeFailure(error)}` : describeFailure(error),
+        timings: { wallMs: Date.now() - started },
+      }),
+    );
     throw error;
   }
 }

@@ -39,8 +39,12 @@ export function ingestActivities() {
   });
 }
 
-/** The batch activity of one stage, on the queue of the resource that stage needs. */
-export function stageActivities(stage: string) {
+/**
+ * The batch activity of one stage, on the queue of the resource that stage needs. `attempts` (config
+ * pipeline.stageAttempts) bounds the tries of a batch whose failure is not the images' fault; after the
+ * last the run fails, and `fusecap resume` continues it.
+ */
+export function stageActivities(stage: string, attempts = 10) {
   const spec = stageSpec(stage);
   return proxyActivities<Activities>({
     taskQueue: queueName(currentQueuePrefix(), spec.queue),
@@ -51,7 +55,7 @@ export function stageActivities(stage: string) {
       initialInterval: '2s',
       backoffCoefficient: 2,
       maximumInterval: '2 minutes',
-      maximumAttempts: 10,
+      maximumAttempts: attempts,
       nonRetryableErrorTypes: NON_RETRYABLE,
     },
   });

@@ -124,8 +124,10 @@ export async function followRun(
 }
 
 /**
- * Resume a failed, terminated, cancelled or timed-out run: start it again under the same workflow id with
- * the same input. Every stage result already stored is found and skipped, so only the missing work runs.
+ * Resume a failed, terminated, cancelled or timed-out run, or a completed one whose stored errors may pass
+ * now: start it again under the same workflow id with the same input and `retryErrors`. Every stage result
+ * already stored is found and skipped, so only the missing work runs, plus the images whose recorded error
+ * may pass (lib/error-codes.ts: a restored file, an upstream stage that has a result now, old stage_error rows).
  */
 export async function resumeRun(session: Session, runId: string): Promise<WorkflowHandle> {
   const handle = session.client.workflow.getHandle(runId);
@@ -138,7 +140,6 @@ export async function resumeRun(session: Session, runId: string): Promise<Workfl
   }
   const state = description.status.name;
   if (state === 'RUNNING') throw new Error(`run ${runId} is still running: nothing to resume`);
-  if (state === 'COMPLETED') throw new Error(`run ${runId} completed: nothing to resume (start a new run to process new images)`);
   const history = await handle.fetchHistory();
   const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
   const payload = started?.input?.payloads?.[0];
@@ -147,7 +148,7 @@ export async function resumeRun(session: Session, runId: string): Promise<Workfl
   return session.client.workflow.start(description.type, {
     taskQueue: description.taskQueue,
     workflowId: runId,
-    args: [input],
+    args: [{ ...input, retryErrors: true }],
     typedSearchAttributes: description.typedSearchAttributes,
   });
 }

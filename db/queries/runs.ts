@@ -17,7 +17,7 @@ export async function finishRun(
   db: Db,
   input: {
     id: string;
-    status: 'completed' | 'failed';
+    status: 'completed' | 'failed' | 'cancelled';
     counts?: Record<string, number>;
     timings?: Record<string, number>;
     error?: string | null;

@@ -9,7 +9,7 @@ export const runs = pgTable(
     datasetId: text('dataset_id'),
     parentId: text('parent_id'),
     config: jsonb('config').notNull(),
-    status: text('status').notNull(), // running | completed | failed
+    status: text('status').notNull(), // running | completed | failed | cancelled
     counts: jsonb('counts').$type<Record<string, number>>().notNull().default({}),
     timings: jsonb('timings').$type<Record<string, number>>().notNull().default({}),
     error: text('error'),

@@ -4,7 +4,8 @@
  *
  * `options.threads` threads each load the model: one CenterNet call runs on a single core (tfjs' wasm
  * backend has no threads in Node), so on a 2-core vision worker a second thread is what lets two
- * concurrent detections (two detect activities, or a caller that asks ahead) use both cores.
+ * concurrent detections (two detect activities, or a caller that asks ahead) use both cores. A thread
+ * that dies is replaced by the pool; the detection that was running on it rejects.
  */
 import type { DecodedImage } from '../../lib/image.ts';
 import { ModelThreadPool } from '../../lib/model-thread.ts';
@@ -22,6 +23,7 @@ export async function createThreadedDetector(options: DetectorOptions): Promise<
     model: pool.info as ModelRef,
     detect: (image: DecodedImage) =>
       pool.request('detect', { width: image.width, height: image.height }, image.data) as Promise<DetectOutput>,
+    healthy: () => pool.open,
     dispose: () => pool.close('detector was disposed'),
   };
 }

@@ -12,8 +12,8 @@
  * - transformers: transformers.js DETR-like object detection, or OWL-ViT zero-shot when options.labels is set
  *   (options.model = local folder or hub id).
  *
- * Models load lazily and once per process: detectors created with the same backend and model share one
- * loaded model, which is freed when the last of them is disposed.
+ * Each detector owns the model it loads, freed by its dispose(). Callers that want one model per
+ * process keep the detector (the detect stage holds it in a lib/model-slot.ts ModelSlot).
  *
  * Event loop: both runtimes run a graph synchronously on the calling thread (CenterNet ~30 ms on onnx,
  * ~0.1–0.2 s on tfjs wasm); decoding and resizing run on libuv's pool (sharp) and the loop gets a turn
@@ -67,16 +67,12 @@ export interface DetectorOptions {
 export interface Detector {
   readonly model: ModelRef;
   detect(image: DecodedImage): Promise<DetectOutput>;
+  /** False once the detector can no longer answer (its thread pool was closed). */
+  healthy?(): boolean;
   dispose(): Promise<void>;
 }
 
 export const DETECT_DEFAULTS = { backend: 'centernet', runtime: 'onnx', minScore: 0.3, iouThreshold: 0.5, maxObjects: 20 } as const;
-
-interface CacheEntry {
-  loaded: Promise<RawDetector>;
-  users: number;
-}
-const cache = new Map<string, CacheEntry>();
 
 export async function createDetector(options: DetectorOptions = {}): Promise<Detector> {
   const threads = options.threads ?? 1;
@@ -103,23 +99,7 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
     );
   }
 
-  const usesRuntime = backend === 'centernet' || backend === 'nanodet';
-  const key = JSON.stringify([
-    backend,
-    options.model ?? null,
-    options.labels ?? null,
-    usesRuntime ? runtime : null,
-    runtime === 'tfjs' ? (options.tfjsBackend ?? null) : onnxThreads,
-  ]);
-  let entry = cache.get(key);
-  if (!entry) {
-    entry = { loaded: loadRaw(backend, { ...options, runtime, onnxThreads }), users: 0 };
-    cache.set(key, entry);
-    // A failed load is not cached: the next call retries (e.g. after the file was restored).
-    entry.loaded.catch(() => cache.delete(key));
-  }
-  const raw = await entry.loaded;
-  entry.users++;
+  const raw = await loadRaw(backend, { ...options, runtime, onnxThreads });
   let disposed = false;
 
   return {
@@ -134,15 +114,11 @@ export async function createDetector(options: DetectorOptions = {}): Promise<Det
         objects: kept.map((c) => ({ label: c.label, score: Math.round(c.score * 1e4) / 1e4, box: c.box })),
       };
     },
+    healthy: () => !disposed,
     async dispose() {
       if (disposed) return;
       disposed = true;
-      const current = cache.get(key);
-      if (current !== entry) return;
-      if (--entry!.users <= 0) {
-        cache.delete(key);
-        await raw.dispose();
-      }
+      await raw.dispose();
     },
   };
 }

@@ -9,38 +9,28 @@
  *
  * Pixels cross the thread boundary as a transferred copy (width × height × 3 bytes, ~1 ms for a
  * 1-megapixel image); results come back as structured clones of OcrOutput. Requests queue in the thread.
- * The thread machinery is lib/model-thread.ts, shared with the detector.
+ * The thread machinery is lib/model-thread.ts, shared with the detector: a pool of one thread, so a
+ * thread that dies is replaced. Each engine owns its thread; the ocr stage keeps one engine per process.
  */
 import type { DecodedImage } from '../../lib/image.ts';
-import { ModelThread } from '../../lib/model-thread.ts';
+import { ModelThreadPool } from '../../lib/model-thread.ts';
 import type { ModelRef, OcrOutput } from '../types.ts';
 import { PADDLE_MODEL } from './model-ref.ts';
 import { assertDecodedImage, type OcrEngine, type OcrOptions } from './types.ts';
-
-/** Threads by options: models load once per process for a given configuration. */
-const threads = new Map<string, { thread: Promise<ModelThread>; users: number }>();
 
 export class PaddleThreadOcr implements OcrEngine {
   readonly model: ModelRef = PADDLE_MODEL;
   private disposed = false;
 
-  private constructor(
-    private readonly key: string,
-    private readonly thread: ModelThread,
-  ) {}
+  private constructor(private readonly thread: ModelThreadPool) {}
 
   static async create(options: OcrOptions): Promise<PaddleThreadOcr> {
-    const key = JSON.stringify(options, Object.keys(options).sort());
-    let entry = threads.get(key);
-    if (!entry) {
-      const thread = ModelThread.start(new URL('./paddle-thread-entry.ts', import.meta.url), { ...options, workerThread: false }, 'OCR');
-      entry = { thread, users: 0 };
-      threads.set(key, entry);
-      thread.catch(() => threads.delete(key));
-    }
-    const thread = await entry.thread;
-    entry.users++;
-    return new PaddleThreadOcr(key, thread);
+    const entry = new URL('./paddle-thread-entry.ts', import.meta.url);
+    return new PaddleThreadOcr(await ModelThreadPool.start(entry, { ...options, workerThread: false }, 'OCR', 1));
+  }
+
+  healthy(): boolean {
+    return !this.disposed && this.thread.open;
   }
 
   async read(image: DecodedImage): Promise<OcrOutput> {
@@ -52,9 +42,6 @@ export class PaddleThreadOcr implements OcrEngine {
   async dispose(): Promise<void> {
     if (this.disposed) return;
     this.disposed = true;
-    const entry = threads.get(this.key);
-    if (!entry || --entry.users > 0) return;
-    threads.delete(this.key);
     await this.thread.close('OCR engine used after dispose()');
   }
 }

@@ -30,6 +30,8 @@ export interface OcrEngine {
   readonly model: ModelRef;
   /** Reads an upright RGB image (lib/image.ts decodeImage); boxes are in its pixels. */
   read(image: DecodedImage): Promise<OcrOutput>;
+  /** False once the engine can no longer answer: the ocr stage's ModelSlot then loads a new one. */
+  healthy?(): boolean;
   dispose(): Promise<void>;
 }
 

@@ -98,7 +98,7 @@ test('every label is a COCO-80 name, every box lies inside the image', async () 
   }
 });
 
-test('thresholds and maxObjects apply; disposing one detector leaves the shared model to the others', async () => {
+test('thresholds and maxObjects apply; disposing one detector leaves the others working (each owns its model)', async () => {
   const strict = await createDetector({ minScore: 0.45, maxObjects: 1 });
   try {
     const out = await strict.detect(await decodeImage(SAMPLE('dog.jpg')));
@@ -106,7 +106,7 @@ test('thresholds and maxObjects apply; disposing one detector leaves the shared 
   } finally {
     await strict.dispose();
   }
-  assert.ok(labelsOf(await detect('chelsea.png')).includes('cat'), 'shared model still loaded');
+  assert.ok(labelsOf(await detect('chelsea.png')).includes('cat'), 'the other detector still works');
   await assert.rejects(createDetector({ minScore: 2 }), /minScore must be within 0\.\.1/);
   await assert.rejects(createDetector({ backend: 'yolo' as never }), /allowed: centernet, nanodet, onnx, transformers/);
   await assert.rejects(createDetector({ runtime: 'tfjs-node' as never }), /unknown detect runtime "tfjs-node"; allowed: onnx, tfjs/);
