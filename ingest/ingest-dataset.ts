@@ -9,13 +9,18 @@ import type { Db } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, recordIngestIssues, upsertDataset } from '../db/queries/index.ts';
 import type { NewCaption, NewImage } from '../db/schema/index.ts';
 import { sha256File } from '../lib/hash.ts';
-import { type ManifestEntry, type ManifestIssue, readManifest, detectFormat } from './manifest.ts';
+import { ingestShards } from './ingest-shards.ts';
+import { type ManifestEntry, type ManifestIssue, ManifestError, readManifest, detectFormat } from './manifest.ts';
+import { isShardSource } from './shards.ts';
 
 export interface IngestInput {
   datasetId: string;
   /** Folder the manifest's paths are relative to (default: the manifest's folder). */
   root: string;
+  /** A manifest (.jsonl, .csv, COCO .json), or a shard source: a .tar / .parquet file or a folder of them. */
   manifest: string;
+  /** Content-addressed store that shard images are extracted into (`<state dir>/blobs`). */
+  blobDir?: string;
 }
 
 export interface IngestResult {
@@ -56,6 +61,10 @@ export async function ingestDataset(
   validateDatasetId(input.datasetId);
   const root = resolve(input.root);
   const manifestPath = resolve(input.manifest);
+  if (await isShardSource(manifestPath)) {
+    if (!input.blobDir) throw new ManifestError(`ingesting shards (${manifestPath}) needs a blob store folder`);
+    return ingestShards(db, { datasetId: input.datasetId, source: manifestPath, root, blobDir: input.blobDir }, onProgress);
+  }
   const format = detectFormat(manifestPath);
   // Parsing happens before anything is written: a malformed manifest throws here and nothing changes.
   const { entries, issues } = readManifest(manifestPath, format);
