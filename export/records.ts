@@ -9,7 +9,7 @@
  * drops (`skipped.not_kept`, `skipped.not_grounded`).
  */
 import type { Db } from '../db/client.ts';
-import { captionsOfImages, pageDatasetImages, stageResultsOfImages } from '../db/queries/index.ts';
+import { captionsInSeqRange, pageDatasetImages, stageOutputsInSeqRange } from '../db/queries/index.ts';
 import type { CaptionRow, ImageOrigin, ImageRow, StageResultRow } from '../db/schema/index.ts';
 import type { AttributesOutput, DetectOutput, FuseOutput, GroundingReport, OcrOutput } from '../experts/types.ts';
 
@@ -90,13 +90,13 @@ export async function* readRecords(db: Db, filter: RecordFilter, skipped: SkipCo
   for (;;) {
     const page = await pageDatasetImages(db, { datasetId: filter.datasetId, afterSeq, limit: pageSize, split: filter.split });
     if (page.length === 0) return;
-    afterSeq = page[page.length - 1].seq;
-    const ids = page.map((p) => p.id);
+    const range = { datasetId: filter.datasetId, afterSeq, untilSeq: page[page.length - 1].seq, split: filter.split };
+    afterSeq = range.untilSeq;
     const stages = filter.captions === 'fused' ? ['fuse'] : [];
     if (filter.withExperts) stages.push(...EXPERT_STAGES);
     const [captionRows, stageRows] = await Promise.all([
-      captionsOfImages(db, { imageIds: ids }),
-      stages.length ? stageResultsOfImages(db, { imageIds: ids, stages }) : Promise.resolve([]),
+      captionsInSeqRange(db, range),
+      stages.length ? stageOutputsInSeqRange(db, { ...range, stages }) : Promise.resolve([]),
     ]);
     const captionsBy = groupBy(captionRows, (c) => c.imageId);
     const stagesBy = groupBy(stageRows, (s) => s.imageId);

@@ -131,19 +131,24 @@ export async function* readTar(file: string, issues: ShardIssue[]): AsyncGenerat
         entry.resume();
         continue;
       }
-      const chunks: Buffer[] = [];
-      for await (const chunk of entry) chunks.push(chunk as Buffer);
       const slash = name.lastIndexOf('/');
       const dot = name.indexOf('.', slash + 1);
-      if (dot < 0) continue; // no extension: not part of a sample
+      if (dot < 0) {
+        entry.resume(); // no extension: not part of a sample
+        continue;
+      }
       const key = name.slice(0, dot);
       const ext = name.slice(dot + 1).toLowerCase();
+      // A new key closes the previous sample before this member's body is read: if the tar ends inside
+      // this body, only this (incomplete) sample is lost.
       if (pending && pending.key !== key) {
         const sample = tarSample(shard, file, pending, issues);
         if (sample) yield sample;
         pending = null;
       }
       pending ??= { key, members: new Map() };
+      const chunks: Buffer[] = [];
+      for await (const chunk of entry) chunks.push(chunk as Buffer);
       pending.members.set(ext, Buffer.concat(chunks));
     }
   } catch (error) {

@@ -22,6 +22,52 @@ export async function pageDatasetImages(
     .limit(limit);
 }
 
+/**
+ * Conditions for "the images of one page": a seq range of a dataset (the page's keyset bounds) instead of
+ * a list of ids, so the page's captions and stage results come by index range with two parameters.
+ */
+function seqRange({ datasetId, afterSeq, untilSeq, split }: SeqRange) {
+  const conditions = [eq(images.datasetId, datasetId), gt(images.seq, afterSeq), sql`${images.seq} <= ${untilSeq}`];
+  if (split !== undefined) conditions.push(eq(images.split, split));
+  return conditions;
+}
+
+export interface SeqRange {
+  datasetId: string;
+  afterSeq: number;
+  untilSeq: number;
+  split?: string;
+}
+
+/** Captions of the images with seq in (afterSeq, untilSeq], ordered by image, source, ordinal, insertion. */
+export async function captionsInSeqRange(db: Db, range: SeqRange) {
+  const rows = await db
+    .select({ caption: captions })
+    .from(captions)
+    .innerJoin(images, eq(images.id, captions.imageId))
+    .where(and(...seqRange(range)))
+    .orderBy(asc(captions.imageId), asc(captions.source), asc(captions.ordinal), asc(captions.id));
+  return rows.map((r) => r.caption);
+}
+
+/** Stage outputs (no error rows) of the images with seq in (afterSeq, untilSeq] for these stages. */
+export async function stageOutputsInSeqRange(db: Db, range: SeqRange & { stages: string[] }) {
+  const rows = await db
+    .select({ result: stageResults })
+    .from(stageResults)
+    .innerJoin(images, eq(images.id, stageResults.imageId))
+    .where(and(...seqRange(range), inArray(stageResults.stage, range.stages), isNotNull(stageResults.output)))
+    .orderBy(
+      asc(stageResults.imageId),
+      asc(stageResults.stage),
+      asc(stageResults.createdAt),
+      asc(stageResults.modelId),
+      asc(stageResults.modelVersion),
+      asc(stageResults.paramsHash),
+    );
+  return rows.map((r) => r.result);
+}
+
 /** Every caption of these images (all sources), in a stable order: image, source, ordinal, insertion. */
 export async function captionsOfImages(db: Db, { imageIds }: { imageIds: string[] }) {
   if (imageIds.length === 0) return [];
