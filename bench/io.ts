@@ -104,7 +104,12 @@ for (const [datasetId, n] of [
     }
     await insertNewImages(database.db, { rows: imageRows });
     await insertOriginalCaptions(database.db, {
-      rows: imageRows.map((r, j) => ({ imageId: r.id, source: 'original' as const, text: `a gray picture number ${start + j}`, ordinal: 0 })),
+      rows: imageRows.map((r, j) => ({
+        imageId: r.id,
+        source: 'original' as const,
+        text: `a gray picture number ${start + j}`,
+        ordinal: 0,
+      })),
     });
     const model = { modelId: 'fusecap/grounded', modelVersion: '3', paramsHash: '0123456789abcdef', runId: 'bench-run' };
     await upsertProducedCaptions(database.db, {
@@ -139,7 +144,10 @@ console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 
 const child = (args: string[]) =>
   JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--work', work, ...args], { encoding: 'utf8' }).trim().split('\n').pop()!,
+    execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--work', work, ...args], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!,
   ) as { rows: number; seconds: number; maxRssMb: number; issues?: number };
 
 const result: Record<string, unknown> = { rows, small, export: {} as Record<string, unknown> };
@@ -150,13 +158,22 @@ for (const format of FORMATS) {
     if (r.rows !== n) throw new Error(`${format} exported ${r.rows} of ${n} rows`);
     figures[`rowsPerSec_${n}`] = Math.round(r.rows / r.seconds);
     figures[`maxRssMb_${n}`] = r.maxRssMb;
-    console.log(`export ${format.padEnd(10)} ${String(n).padStart(7)} rows: ${Math.round(r.rows / r.seconds)} rows/s, peak RSS ${r.maxRssMb} MB`);
+    console.log(
+      `export ${format.padEnd(10)} ${String(n).padStart(7)} rows: ${Math.round(r.rows / r.seconds)} rows/s, peak RSS ${r.maxRssMb} MB`,
+    );
   }
   figures.rssRatio = Number((figures[`maxRssMb_${rows}`] / figures[`maxRssMb_${small}`]).toFixed(2));
   (result.export as Record<string, unknown>)[format] = figures;
 }
 const ingest = child(['--child', 'ingest', '--dataset', `d${rows}`]);
-console.log(`ingest from WebDataset shards ${ingest.rows} rows: ${Math.round(ingest.rows / ingest.seconds)} rows/s, peak RSS ${ingest.maxRssMb} MB`);
-result.ingestWebdataset = { rows: ingest.rows, rowsPerSec: Math.round(ingest.rows / ingest.seconds), maxRssMb: ingest.maxRssMb, issues: ingest.issues };
+console.log(
+  `ingest from WebDataset shards ${ingest.rows} rows: ${Math.round(ingest.rows / ingest.seconds)} rows/s, peak RSS ${ingest.maxRssMb} MB`,
+);
+result.ingestWebdataset = {
+  rows: ingest.rows,
+  rowsPerSec: Math.round(ingest.rows / ingest.seconds),
+  maxRssMb: ingest.maxRssMb,
+  issues: ingest.issues,
+};
 rmSync(work, { recursive: true, force: true });
 console.log(JSON.stringify(result));

@@ -116,7 +116,10 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'ingest': {
       const datasetId = need(rest[0], 'ingest needs a DATASET name');
-      const manifest = need(values.manifest, 'ingest needs --manifest FILE|DIR (captions.jsonl, .csv, COCO captions .json, WebDataset .tar, .parquet, or a folder of shards)');
+      const manifest = need(
+        values.manifest,
+        'ingest needs --manifest FILE|DIR (captions.jsonl, .csv, COCO captions .json, WebDataset .tar, .parquet, or a folder of shards)',
+      );
       const result = await withWorkers((s) => ingestCommand(s, { datasetId, manifest, root: values.root }));
       console.log(JSON.stringify(result, null, 2));
       return 0;
@@ -224,7 +227,9 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     default:
-      throw new UsageError(`unknown command "${command}"; commands: up, worker, ingest, export, show, run, demo, status, resume, report, schedule`);
+      throw new UsageError(
+        `unknown command "${command}"; commands: up, worker, ingest, export, show, run, demo, status, resume, report, schedule`,
+      );
   }
 }
 

@@ -23,9 +23,7 @@ export async function cocoWriter(ctx: WriterContext): Promise<FormatWriter> {
   const karpathy = new Map<string, FileSink>();
   let images = 0;
   let annotationId = 0;
-  await main.write(
-    `{"info":${JSON.stringify({ description: `fusecap export of ${ctx.datasetId}` })},"licenses":[],"images":[`,
-  );
+  await main.write(`{"info":${JSON.stringify({ description: `fusecap export of ${ctx.datasetId}` })},"licenses":[],"images":[`);
   const splitSink = async (split: string) => {
     let sink = karpathy.get(split);
     if (!sink) {

@@ -121,11 +121,21 @@ async function storeSample(sample: ShardSample, root: string, blobDir: string, i
     try {
       real = absolute ? realpathSync(absolute) : null;
     } catch (error) {
-      issues.push({ location: sample.location, file: sample.file, code: 'missing_file', message: `cannot read ${sample.file}: ${(error as Error).message}` });
+      issues.push({
+        location: sample.location,
+        file: sample.file,
+        code: 'missing_file',
+        message: `cannot read ${sample.file}: ${(error as Error).message}`,
+      });
       return null;
     }
     if (!absolute || !real || !isInside(realpathSync(root), real)) {
-      issues.push({ location: sample.location, file: sample.file, code: 'path_escapes_root', message: `"${sample.file}" points outside the root ${root}` });
+      issues.push({
+        location: sample.location,
+        file: sample.file,
+        code: 'path_escapes_root',
+        message: `"${sample.file}" points outside the root ${root}`,
+      });
       return null;
     }
     bytes = await readFile(real);

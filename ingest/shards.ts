@@ -82,7 +82,12 @@ export async function listShards(source: string, issues: ShardIssue[]): Promise<
         continue;
       }
       if (!isInside(root, target)) {
-        issues.push({ location: name, file: name, code: 'path_escapes_root', message: `${name} is a symlink to ${target}, outside ${root}` });
+        issues.push({
+          location: name,
+          file: name,
+          code: 'path_escapes_root',
+          message: `${name} is a symlink to ${target}, outside ${root}`,
+        });
         continue;
       }
     } else if (!entry.isFile()) continue;
@@ -181,7 +186,12 @@ function tarSample(shard: string, file: string, p: Pending, issues: ShardIssue[]
     }
   }
   if (!imageExt) {
-    issues.push({ location, file: p.key, code: 'missing_image', message: `sample ${p.key} has no image member (${IMAGE_EXTS.join(', ')})` });
+    issues.push({
+      location,
+      file: p.key,
+      code: 'missing_image',
+      message: `sample ${p.key} has no image member (${IMAGE_EXTS.join(', ')})`,
+    });
     return null;
   }
   // A fusecap export's record keeps every original caption; else the .txt, else img2dataset's json caption.
@@ -218,7 +228,12 @@ export async function* readParquet(file: string, root: string, issues: ShardIssu
     buffer = await asyncBufferFromFile(file);
     metadata = await parquetMetadataAsync(buffer);
   } catch (error) {
-    issues.push({ location: shard, file: shard, code: 'unreadable_shard', message: `${shard} is not a readable Parquet file: ${(error as Error).message}` });
+    issues.push({
+      location: shard,
+      file: shard,
+      code: 'unreadable_shard',
+      message: `${shard} is not a readable Parquet file: ${(error as Error).message}`,
+    });
     return;
   }
   let rowStart = 0;
@@ -294,4 +309,3 @@ export function sniffExtension(bytes: Buffer, path?: string): string {
   if (bytes.subarray(0, 3).toString('latin1') === 'GIF') return 'gif';
   return path?.split('.').pop()?.toLowerCase() ?? 'bin';
 }
-

@@ -16,7 +16,8 @@ export async function ingestCommand(
 ): Promise<IngestResult> {
   const manifestPath = resolve(manifest);
   const shards = await isShardSource(manifestPath);
-  if (shards) await listShards(manifestPath, []); // throws ManifestError for a missing source or an empty folder
+  if (shards)
+    await listShards(manifestPath, []); // throws ManifestError for a missing source or an empty folder
   else readManifest(manifestPath); // throws ManifestError with a clear message
   // A folder of shards is its own root (Parquet path columns are relative to it); a file's root is its folder.
   const defaultRoot = shards && statSync(manifestPath).isDirectory() ? manifestPath : dirname(manifestPath);

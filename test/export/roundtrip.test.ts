@@ -232,10 +232,7 @@ describe('export and re-ingest of the enriched sample set', () => {
     assert.equal(byPath.matches.length, 1);
     const detail = byPath.matches[0];
     assert.equal(detail.image.sha256, first.image.sha256);
-    assert.deepEqual(
-      detail.stages.map((s) => s.stage).sort(),
-      ['attributes', 'detect', 'fuse', 'ocr', 'probe'],
-    );
+    assert.deepEqual(detail.stages.map((s) => s.stage).sort(), ['attributes', 'detect', 'fuse', 'ocr', 'probe']);
     assert.ok(detail.captions.some((c) => c.source === 'fused' && c.text === first.fused!.text));
     assert.ok(detail.runs.length >= 1);
     const byId = await showCommand(session, { ref: first.image.id });
@@ -248,7 +245,9 @@ describe('export and re-ingest of the enriched sample set', () => {
     await upsertDataset(database.db, { id: 'big', root: out, source: { kind: 'jsonl', manifest: 'generated' } });
     for (let start = 0; start < 20_000; start += 2000) {
       const rows = Array.from({ length: 2000 }, (_, j) => {
-        const sha = createHash('sha256').update(`big-${start + j}`).digest('hex');
+        const sha = createHash('sha256')
+          .update(`big-${start + j}`)
+          .digest('hex');
         return { id: `big:${sha.slice(0, 24)}`, datasetId: 'big', sha256: sha, path: `img/${start + j}.jpg`, bytes: 1000 };
       });
       await insertNewImages(database.db, { rows });
@@ -257,11 +256,10 @@ describe('export and re-ingest of the enriched sample set', () => {
       });
     }
     const target = join(out, 'killed');
-    const child = spawn(
-      process.execPath,
-      ['--import', 'tsx', join(import.meta.dirname, 'export-child.ts'), database.url, 'big', target],
-      { cwd: REPO_ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
-    );
+    const child = spawn(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'export-child.ts'), database.url, 'big', target], {
+      cwd: REPO_ROOT,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     let said = '';
     await new Promise<void>((resolve, reject) => {
       child.stdout!.on('data', (chunk: Buffer) => {
@@ -276,7 +274,13 @@ describe('export and re-ingest of the enriched sample set', () => {
     assert.equal(existsSync(target), false, 'no output folder appears for a killed export');
     const leftovers = readdirSync(out).filter((n) => n.startsWith('.killed.partial-'));
     assert.equal(leftovers.length, 1, 'the killed export left only its hidden staging folder');
-    const result = await exportDataset(database.db, { datasetId: 'big', format: 'jsonl', out: target, captions: 'original', withExperts: false });
+    const result = await exportDataset(database.db, {
+      datasetId: 'big',
+      format: 'jsonl',
+      out: target,
+      captions: 'original',
+      withExperts: false,
+    });
     assert.equal(result.records, 20_000);
     assert.equal(readFileSync(join(target, 'big.jsonl'), 'utf8').trim().split('\n').length, 20_000);
     assert.deepEqual(

@@ -59,7 +59,10 @@ async function writeParquet(path: string, rows: { caption: string; bytes: Buffer
     columnData: [
       { name: 'caption', data: rows.map((r) => r.caption) },
       { name: 'url', data: rows.map((r) => r.url) },
-      { name: 'image', data: rows.map((r) => (r.bytes || r.path ? { bytes: r.bytes ? new Uint8Array(r.bytes) : null, path: r.path } : null)) as never },
+      {
+        name: 'image',
+        data: rows.map((r) => (r.bytes || r.path ? { bytes: r.bytes ? new Uint8Array(r.bytes) : null, path: r.path } : null)) as never,
+      },
     ],
     rowGroupSize: 2,
   });
@@ -136,7 +139,12 @@ for (const [driver, open] of drivers) {
           [sha256Hex(img('sign_street.png')), 'a street sign'],
         ],
       );
-      assert.deepEqual(rows[0].origin, { kind: 'webdataset', shard: join(wds, 'a-00000.tar'), key: '000000000', url: 'http://example.com/dog.jpg' });
+      assert.deepEqual(rows[0].origin, {
+        kind: 'webdataset',
+        shard: join(wds, 'a-00000.tar'),
+        key: '000000000',
+        url: 'http://example.com/dog.jpg',
+      });
       assert.deepEqual(readFileSync(rows[0].path), img('dog.jpg'), 'the image is addressable as a plain file in the blob store');
       assert.ok(rows[0].path.startsWith(blobDir));
     });
