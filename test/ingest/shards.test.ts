@@ -18,6 +18,7 @@ import tar from 'tar-stream';
 import type { Database } from '../../db/client.ts';
 import { listIngestIssues } from '../../db/queries/index.ts';
 import { captions, images } from '../../db/schema/index.ts';
+import { exportDataset } from '../../export/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
 import { sha256Hex } from '../../lib/hash.ts';
 import { SAMPLE_DIR, freshPglite, freshPostgres } from '../support/services.ts';
@@ -147,6 +148,36 @@ for (const [driver, open] of drivers) {
       });
       assert.deepEqual(readFileSync(rows[0].path), img('dog.jpg'), 'the image is addressable as a plain file in the blob store');
       assert.ok(rows[0].path.startsWith(blobDir));
+    });
+
+    test('export on this driver: keyset pages of 2 give every record once, in seq order, with origin and URL', async () => {
+      const out = join(dir, 'export-wds');
+      const result = await exportDataset(database.db, {
+        datasetId: 'wds',
+        format: 'jsonl',
+        out,
+        captions: 'original',
+        withExperts: false,
+        pageSize: 2,
+      });
+      assert.deepEqual(
+        { records: result.records, scanned: result.scanned, noCaption: result.skipped.no_caption },
+        { records: 3, scanned: 4, noCaption: 1 },
+      );
+      const lines = readFileSync(join(out, 'wds.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
+      assert.deepEqual(
+        lines.map((l) => [l.key, l.caption, l.sha256]),
+        [
+          ['000000000', 'a dog next to a bicycle', sha256Hex(img('dog.jpg'))],
+          ['000000001', 'a stop sign', sha256Hex(img('sign_stop.png'))],
+          ['000000002', 'a street sign', sha256Hex(img('sign_street.png'))],
+        ],
+      );
+      assert.equal(lines[0].url, 'http://example.com/dog.jpg');
+      assert.equal(lines[0].origin.kind, 'webdataset');
     });
 
     test('the same bytes from a folder and from a shard are one image', async () => {
