@@ -10,4 +10,7 @@ COPY trainer/requirements.txt trainer/requirements.txt
 RUN python3 -m venv .venv && .venv/bin/pip install --no-cache-dir -r trainer/requirements.txt
 COPY . .
 ENV ONNXRUNTIME_NODE_INSTALL=skip
+# Workflows bundled once here, as Temporal's production sample does; workers load the file.
+RUN node --import tsx scripts/build-workflow-bundle.ts /app/dist/workflow-bundle.js
+ENV FUSECAP_WORKFLOW_BUNDLE=/app/dist/workflow-bundle.js
 CMD ["node", "bin/fusecap.js", "worker"]

@@ -6,7 +6,7 @@
  * The pipeline then writes the run's HTML report (writeRunReport) once the run row is final.
  */
 import { Context } from '@temporalio/activity';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
@@ -24,15 +24,13 @@ import {
 import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../experts/types.ts';
 import { computeClipScore, type ClipScoreItem } from '../metrics/clipscore.ts';
 import { evaluateCaptions, type CocoMetric } from '../metrics/coco/evaluate.ts';
-import { enrichmentStats, type EnrichmentItem, type CaptionStats } from '../metrics/enrichment.ts';
-import { retrievalRecall } from '../metrics/retrieval.ts';
-import { retrievalScoresFromTrainer, type TrainerScoreFile } from '../metrics/trainer-scores.ts';
+import { enrichmentStats, type CaptionStats } from '../metrics/enrichment.ts';
+import { scoreRetrieval } from '../captioner/trainer-client.ts';
+import { safeFileName } from '../lib/paths.ts';
+import { assembleReport, enrichmentItems, type RunData } from '../report/assemble.ts';
 import { writeReport } from '../report/build.ts';
-import type { GalleryItem, MetricRow, ReportData } from '../report/types.ts';
-import { runTrainer } from '../captioner/train-process.ts';
-import { stageImplementation } from '../stages/implementations.ts';
-import { stageKeyOf } from './stage-batch.ts';
-import { pythonOf, REPO_ROOT } from './train.ts';
+import { stageKeyByName } from '../stages/keys.ts';
+import { truthMetricRows } from './benchmark-truth.ts';
 
 export interface BenchmarkInput {
   runId: string;
@@ -54,7 +52,7 @@ async function outputsOf<T>(db: Db, datasetId: string, stage: string, config: Fu
   const out = new Map<string, T>();
   let key;
   try {
-    key = stageKeyOf(await stageImplementation(stage), config);
+    key = await stageKeyByName(stage, config);
   } catch {
     return out; // e.g. caption without an export: nothing to read
   }
@@ -67,7 +65,7 @@ async function captionsBy(db: Db, datasetId: string, source: 'original' | 'fused
   let filter = {};
   if (stage && config) {
     try {
-      const key = stageKeyOf(await stageImplementation(stage), config);
+      const key = await stageKeyByName(stage, config);
       filter = { modelId: key.modelId, paramsHash: key.paramsHash };
     } catch {
       return out;
@@ -98,7 +96,7 @@ function statsRows(
 }
 
 export function createBenchmarkActivities(db: Db, stateDir: string) {
-  async function collect(datasetId: string, config: FusecapConfig) {
+  async function collect(datasetId: string, config: FusecapConfig): Promise<RunData> {
     const [imageRows, originals, fused, generated, detect, attributes, ocr, allFuse] = await Promise.all([
       listImages(db, { datasetId }),
       captionsBy(db, datasetId, 'original'),
@@ -109,124 +107,31 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       outputsOf<OcrOutput>(db, datasetId, 'ocr', config),
       datasetStageResults(db, { datasetId, stage: 'fuse' }),
     ]);
-    // Every fuse variant (ablation) stored for the dataset, so the ablation table compares them side by side.
     const fuseVariants = new Map<string, FuseOutput[]>();
     for (const r of allFuse)
       if (r.output) (fuseVariants.get(r.imageId) ?? fuseVariants.set(r.imageId, []).get(r.imageId)!).push(r.output as FuseOutput);
     return { imageRows, originals, fused, generated, detect, attributes, ocr, fuseVariants };
   }
 
-  async function assembleReport(runId: string): Promise<ReportData> {
+  async function writeRunReport({ runId }: { runId: string }): Promise<string> {
     const run = await getRun(db, { id: runId });
     if (!run || !run.datasetId) throw new Error(`no run ${runId} in the database`);
     const config = configSchema.parse(run.config);
     const dataset = await getDataset(db, { id: run.datasetId });
-    const data = await collect(run.datasetId, config);
-    const stored = await listMetrics(db, { runId });
-    const metrics: MetricRow[] = stored
-      .filter((m) => ['original', 'fused', 'generated'].includes(m.captionSource))
-      .map((m) => ({ name: m.name, split: m.split, captionSource: m.captionSource as MetricRow['captionSource'], value: m.value }));
-    if (!config.benchmark.clipModel) {
-      metrics.push({
-        name: 'CLIPScore',
-        split: SPLIT,
-        captionSource: 'fused',
-        value: null,
-        note: 'no CLIP model configured (benchmark.clipModel)',
-      });
-    }
-    const items = enrichmentItems(data);
-    const stats = items.length ? enrichmentStats(items) : null;
-    const gallery: GalleryItem[] = data.imageRows.slice(0, config.benchmark.galleryImages).map((img) => ({
-      imageId: img.id,
-      imagePath: resolve(dataset!.root, img.path),
-      width: img.width ?? 0,
-      height: img.height ?? 0,
-      detect: data.detect.get(img.id),
-      captions: {
-        original: data.originals.get(img.id) ?? [],
-        fused: data.fused.get(img.id)?.[0],
-        generated: data.generated.get(img.id)?.[0],
-      },
-    }));
-    return {
-      run: {
-        title: `fusecap run ${runId}`,
-        runId,
-        createdAt: run.startedAt.toISOString(),
-        dataset: run.datasetId,
-        details: {
-          status: run.status,
-          images: run.counts.images ?? data.imageRows.length,
-          stages: config.pipeline.stages.join(', '),
-          fuser: config.fuse.backend,
-          ...(run.counts['train.step'] ? { 'train steps': run.counts['train.step'] } : {}),
-        },
-      },
-      metrics,
-      enrichment: stats ? { original: stats.original, fused: stats.fused, ablations: stats.ablations } : undefined,
-      gallery: gallery.filter((g) => g.width > 0),
-    };
-  }
-
-  function enrichmentItems(data: Awaited<ReturnType<typeof collect>>): EnrichmentItem[] {
-    return data.imageRows
-      .filter((img) => (data.originals.get(img.id) ?? []).length > 0)
-      .map((img) => ({
-        imageId: img.id,
-        original: data.originals.get(img.id)!,
-        fused: data.fuseVariants.get(img.id) ?? [],
-        detect: data.detect.get(img.id),
-        attributes: data.attributes.get(img.id),
-        ocr: data.ocr.get(img.id),
-      }));
-  }
-
-  async function writeRunReport({ runId }: { runId: string }): Promise<string> {
-    const run = await getRun(db, { id: runId });
-    const config = configSchema.parse(run?.config ?? {});
+    const report = assembleReport({
+      run: { id: runId, datasetId: run.datasetId, startedAt: run.startedAt, status: run.status, counts: run.counts },
+      datasetRoot: dataset!.root,
+      config,
+      data: await collect(run.datasetId, config),
+      metrics: await listMetrics(db, { runId }),
+      split: SPLIT,
+    });
     const dir = join(stateDir, 'reports');
     mkdirSync(dir, { recursive: true });
-    const file = join(dir, `${runId.replace(/[^A-Za-z0-9_.-]/g, '_')}.html`);
-    await writeReport(await assembleReport(runId), file, { maxSide: config.benchmark.thumbnailSide });
+    const file = join(dir, `${safeFileName(runId)}.html`);
+    await writeReport(report, file, { maxSide: config.benchmark.thumbnailSide });
     await recordReport(db, { runId, path: file });
     return file;
-  }
-
-  async function retrieval(
-    input: BenchmarkInput,
-    captions: Map<string, string[]>,
-    label: string,
-    root: string,
-    paths: Map<string, string>,
-  ) {
-    const runDir = join(stateDir, 'artifacts', 'runs', input.runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
-    mkdirSync(runDir, { recursive: true });
-    const manifest = join(runDir, `retrieval-${label}.jsonl`);
-    const lines: string[] = [];
-    for (const [imageId, texts] of captions)
-      for (const text of texts) lines.push(JSON.stringify({ image_id: imageId, path: resolve(root, paths.get(imageId)!), caption: text }));
-    writeFileSync(manifest, lines.join('\n') + '\n');
-    const out = join(runDir, `retrieval-${label}.json`);
-    await runTrainer({
-      python: pythonOf(input.config),
-      args: [
-        '-m',
-        'fusecap_trainer',
-        'score',
-        '--checkpoint',
-        input.checkpoint!.path,
-        '--manifest',
-        manifest,
-        '--out',
-        out,
-        '--k',
-        String(input.config.benchmark.retrievalK),
-      ],
-      cwd: REPO_ROOT,
-      signal: Context.current().cancellationSignal,
-    });
-    return retrievalRecall(retrievalScoresFromTrainer(JSON.parse(readFileSync(out, 'utf8')) as TrainerScoreFile));
   }
 
   return {
@@ -259,6 +164,8 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
       if (stats.fused) rows.push(...statsRows(runId, 'fused', stats.fused));
       for (const a of stats.ablations) rows.push(...statsRows(runId, `ablation:${a.label}`, a));
     }
+    const dataset = await getDataset(db, { id: datasetId });
+    rows.push(...truthMetricRows({ runId, config, datasetRoot: dataset!.root, split: SPLIT, images: data.imageRows, ...data }, notes));
 
     // COCO caption metrics against the original captions as references.
     const metricsWanted = config.benchmark.cocoMetrics as CocoMetric[];
@@ -327,13 +234,22 @@ export function createBenchmarkActivities(db: Db, stateDir: string) {
     // Retrieval with the trained captioner's encoders: original vs fused captions as the text side.
     if (input.checkpoint) {
       const dataset = await getDataset(db, { id: datasetId });
-      const paths = new Map(data.imageRows.map((i) => [i.id, i.path]));
+      const paths = new Map(data.imageRows.map((i) => [i.id, resolve(dataset!.root, i.path)]));
+      const workDir = join(stateDir, 'artifacts', 'runs', safeFileName(runId));
+      mkdirSync(workDir, { recursive: true });
       for (const [source, captions] of [
         ['original', data.originals],
         ['fused', data.fused],
       ] as const) {
         if (captions.size < 2) continue;
-        const r = await retrieval(input, captions, source, dataset!.root, paths);
+        const r = await scoreRetrieval({
+          config,
+          checkpointPath: input.checkpoint.path,
+          pairs: [...captions].flatMap(([imageId, texts]) => texts.map((caption) => ({ imageId, path: paths.get(imageId)!, caption }))),
+          workDir,
+          label: source,
+          signal: context.cancellationSignal,
+        });
         const model = `fusecap-blip/${input.checkpoint.id}`;
         rows.push(
           { runId, split: SPLIT, captionSource: source, model, name: 'i2t R@1', value: r.imageToText.R1 },

@@ -18,12 +18,12 @@ import {
   setProbedSize,
   upsertProducedCaptions,
   upsertStageResults,
-  type StageKey,
 } from '../db/queries/index.ts';
-import { paramsHash } from '../lib/hash.ts';
 import { stageImplementation } from '../stages/implementations.ts';
-import { STAGE_SPECS, prerequisites } from '../stages/registry.ts';
-import { StageInputError, TransientStageError, type StageImpl, type StageImage } from '../stages/types.ts';
+import { stageKeyOf } from '../stages/keys.ts';
+import { prerequisites, stageSpec } from '../stages/registry.ts';
+import { StageInputError, TransientStageError } from '../lib/errors.ts';
+import type { StageImpl, StageImage } from '../stages/types.ts';
 
 export interface SeqRange {
   /** Exclusive lower bound on images.seq. */
@@ -53,12 +53,6 @@ export interface StageBatchResult {
   workMs: number;
   /** Milliseconds the whole activity took (work + database reads and writes), for the overhead figure. */
   activityMs: number;
-}
-
-/** The idempotency key of a stage under a config: model id + version + hash of (params, model). */
-export function stageKeyOf(impl: StageImpl, config: FusecapConfig): StageKey & { params: Record<string, unknown> } {
-  const { model, params } = impl.describe(config);
-  return { stage: impl.name, modelId: model.id, modelVersion: model.version, paramsHash: paramsHash(params), params };
 }
 
 /** Per-process "loaded" marks, so models load once per worker and not once per batch. */
@@ -234,8 +228,8 @@ export function createStageBatchActivity(db: Db) {
 async function upstreamOutputs(db: Db, stage: string, imageIds: string[], config: FusecapConfig) {
   const outputs = new Map<string, Record<string, unknown>>();
   const missing = new Map<string, string>();
-  const spec = STAGE_SPECS[stage];
-  for (const dep of spec ? prerequisites(spec) : []) {
+  const spec = stageSpec(stage);
+  for (const dep of prerequisites(spec)) {
     const required = spec.dependsOn.includes(dep);
     const depImpl = await stageImplementation(dep);
     const depKey = stageKeyOf(depImpl, config);

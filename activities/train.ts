@@ -19,7 +19,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { isAbsolute, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
 import {
@@ -31,10 +31,9 @@ import {
   upsertCheckpoint,
 } from '../db/queries/index.ts';
 import { runTrainer, trainerArgs, TrainerProcessError, type TrainerEvent } from '../captioner/train-process.ts';
-import { stageImplementation } from '../stages/implementations.ts';
-import { stageKeyOf } from './stage-batch.ts';
-
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
+import { pythonOf } from '../captioner/trainer-client.ts';
+import { REPO_ROOT, safeFileName } from '../lib/paths.ts';
+import { stageKeyByName } from '../stages/keys.ts';
 
 export interface TrainInput {
   runId: string;
@@ -56,17 +55,13 @@ export interface TrainResult {
   finalLoss: number | null;
 }
 
-export function pythonOf(config: FusecapConfig): string {
-  return isAbsolute(config.train.python) ? config.train.python : resolve(REPO_ROOT, config.train.python);
-}
-
 /** Writes the trainer's JSONL manifest ({image_id, path, caption}) from the captions the config picks. */
 export async function exportTrainingManifest(db: Db, input: TrainInput, file: string): Promise<number> {
   const dataset = await getDataset(db, { id: input.datasetId });
   if (!dataset) throw ApplicationFailure.nonRetryable(`dataset ${input.datasetId} does not exist`, 'UnknownDataset');
   let rows;
   if (input.config.train.captions === 'fused') {
-    const key = stageKeyOf(await stageImplementation('fuse'), input.config);
+    const key = await stageKeyByName('fuse', input.config);
     rows = await datasetCaptions(db, { datasetId: input.datasetId, source: 'fused', modelId: key.modelId, paramsHash: key.paramsHash });
   } else {
     rows = await datasetCaptions(db, { datasetId: input.datasetId, source: 'original' });
@@ -130,7 +125,7 @@ export function createTrainActivities(db: Db, stateDir: string) {
       const input = { ...raw, config: configSchema.parse(raw.config) };
       const { train } = input.config;
       const context = Context.current();
-      const runDir = join(artifacts, 'runs', input.runId.replace(/[^A-Za-z0-9_.-]/g, '_'));
+      const runDir = join(artifacts, 'runs', safeFileName(input.runId));
       mkdirSync(runDir, { recursive: true });
       const manifest = join(runDir, 'manifest.jsonl');
       const pairs = await exportTrainingManifest(db, input, manifest);

@@ -15,7 +15,7 @@ import { buildFacts } from '../experts/fuse/facts.ts';
 import { groundedFuse } from '../experts/fuse/grounded.ts';
 import { checkGrounding } from '../experts/fuse/grounding.ts';
 import { createFuser } from '../experts/fuse/index.ts';
-import { extractMentions } from '../experts/fuse/mentions.ts';
+import { extractMentions } from '../lib/language/mentions.ts';
 import { loadFixtures } from '../test/experts/fuse/fixtures.ts';
 
 const ALL = { objects: true, attributes: true, ocr: true };

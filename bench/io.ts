@@ -13,6 +13,7 @@
  *
  *   npm run bench:io [-- --rows 100000 --small 10000] [--work DIR: generate there once, reuse after]
  */
+import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
@@ -23,7 +24,6 @@ import { openDatabase } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, upsertDataset, upsertProducedCaptions, upsertStageResults } from '../db/queries/index.ts';
 import { exportDataset, type ExportFormat } from '../export/index.ts';
 import { ingestDataset } from '../ingest/ingest-dataset.ts';
-import { sha256Hex } from '../lib/hash.ts';
 
 const { values } = parseArgs({
   options: {
@@ -198,3 +198,7 @@ result.ingestWebdataset = {
 result.loadAverage = Number(loadavg()[0].toFixed(1));
 if (!values.work) rmSync(work, { recursive: true, force: true });
 console.log(JSON.stringify(result));
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}

@@ -16,7 +16,8 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { evaluateCaptions, type CocoMetric, type MeteorBackend } from '../metrics/coco/evaluate.ts';
 import { ensureParaphraseIndex } from '../metrics/coco/meteor/resources.ts';
-import { PROJECT_ROOT, venvPython } from '../metrics/coco/toolkit-paths.ts';
+import { REPO_ROOT } from '../lib/paths.ts';
+import { venvPython } from '../metrics/coco/toolkit-paths.ts';
 import { makeEvalFixture } from '../scripts/make-eval-fixture.ts';
 
 const { values } = parseArgs({
@@ -42,7 +43,7 @@ writeFileSync(input, JSON.stringify(fixture));
 // pycocoevalcap: its own per-stage timings (perf_counter inside the process) plus the process wall time.
 const pyMetrics = ['bleu', 'rouge', 'cider', ...(withMeteor ? ['meteor'] : [])].join(',');
 const t0 = performance.now();
-const py = spawnSync(venvPython(), [join(PROJECT_ROOT, 'bench/cocoeval_ref.py'), input, '--metrics', pyMetrics], {
+const py = spawnSync(venvPython(), [join(REPO_ROOT, 'bench/cocoeval_ref.py'), input, '--metrics', pyMetrics], {
   encoding: 'utf8',
   maxBuffer: 1024 * 1024 * 1024,
 });

@@ -6,11 +6,10 @@
  * zod 4: nested sections use `.prefault({})` so their inner defaults are applied when omitted.
  */
 import { z } from 'zod';
-
-export const STAGE_NAMES = ['probe', 'detect', 'attributes', 'ocr', 'fuse', 'caption'] as const;
+import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({
-  /** Per-image stages to run, in any order; dependencies come from stages/registry.ts. */
+  /** Per-image stages to run, in any order; the names and their dependencies come from stages/registry.ts. */
   stages: z.array(z.enum(STAGE_NAMES)).min(1).default(['probe', 'detect', 'attributes', 'ocr', 'fuse']),
   /** Images per batch activity. 32 keeps orchestration overhead under 10% (bench:backbone). */
   batchSize: z.number().int().min(1).max(4096).default(32),
@@ -188,6 +187,12 @@ const benchmark = z.object({
    * time) or "jar" (pycocoevalcap's meteor-1.5.jar through java). Both read pycocoevalcap's tables.
    */
   meteorBackend: z.enum(['typescript', 'jar']).default('typescript'),
+  /**
+   * Ground truth for the hallucination metrics (metrics/hallucination/): a truth.json like data/truth's or
+   * a COCO instances JSON (instances_val2014.json), images matched by file name. Unset: the dataset root's
+   * truth.json when there is one, else none (no hallucination metrics).
+   */
+  truth: z.string().optional(),
   /** Images shown in the report's gallery, and the longest side of their embedded thumbnails. */
   galleryImages: z.number().int().min(0).max(1000).default(24),
   thumbnailSide: z.number().int().min(32).max(1024).default(240),
@@ -206,4 +211,3 @@ export const configSchema = z.object({
 
 export type FusecapConfig = z.infer<typeof configSchema>;
 export type FusecapConfigInput = z.input<typeof configSchema>;
-export type StageName = (typeof STAGE_NAMES)[number];

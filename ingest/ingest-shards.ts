@@ -10,13 +10,13 @@
  * The price is a second copy of the images on disk; `images.origin` keeps the shard and key (and URL)
  * each image came from, for provenance and export.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, realpathSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { Db } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, recordIngestIssues, upsertDataset } from '../db/queries/index.ts';
 import type { NewCaption, NewImage } from '../db/schema/index.ts';
-import { sha256Hex } from '../lib/hash.ts';
 import { imageIdFor, resolveInside, type IngestResult } from './ingest-dataset.ts';
 import { isInside, listShards, readShard, type ShardIssue, type ShardSample } from './shards.ts';
 
@@ -175,4 +175,8 @@ function cleanCaptions(sample: ShardSample, issues: ShardIssue[]): string[] {
     });
   }
   return kept;
+}
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }

@@ -17,10 +17,6 @@ export function paramsHash(params: unknown): string {
   return createHash('sha256').update(stableStringify(params)).digest('hex').slice(0, 16);
 }
 
-export function sha256Hex(data: string | Buffer): string {
-  return createHash('sha256').update(data).digest('hex');
-}
-
 /** Streams the file so huge images are hashed without being held in memory. */
 export function sha256File(path: string): Promise<string> {
   return new Promise((resolve, reject) => {

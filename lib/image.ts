@@ -7,7 +7,7 @@
  * `data.length === width * height * 3`.
  */
 import sharp from 'sharp';
-import { StageInputError } from '../stages/types.ts';
+import { StageInputError } from './errors.ts';
 
 export interface DecodedImage {
   data: Buffer; // RGB, 8 bits per channel, row-major, no padding

@@ -16,7 +16,7 @@
  * or a hub id.
  */
 import sharp from 'sharp';
-import { resolveTransformersModel } from '../experts/detect/transformers-detector.ts';
+import { resolveTransformersModel } from '../lib/model-files.ts';
 
 export const CLIP_SCORE_W = 2.5;
 export const CLIP_SCORE_PREFIX = 'A photo depicts ';

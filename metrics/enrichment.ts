@@ -1,6 +1,6 @@
 /**
  * Enrichment statistics: how much richer fused captions are than the originals, and which expert the
- * added content came from. Mentions are read with the fuser's own parser (experts/fuse/mentions.ts), so
+ * added content came from. Mentions are read with the fuser's own parser (lib/language/mentions.ts), so
  * the benchmark counts exactly what the fuser and its grounding check count.
  *
  * Definitions (per caption, then averaged over captions of a source):
@@ -13,7 +13,7 @@
  * word the attribute expert produced (attributes), an OCR token (ocr).
  */
 import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../experts/types.ts';
-import { extractMentions } from '../experts/fuse/mentions.ts';
+import { extractMentions } from '../lib/language/mentions.ts';
 
 export const EXPERTS = ['objects', 'attributes', 'ocr'] as const;
 export type ExpertName = (typeof EXPERTS)[number];

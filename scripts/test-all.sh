@@ -41,6 +41,8 @@ if [ -z "${FUSECAP_SKIP_CHECKS:-}" ]; then
     npx --no-install eslint . || FAILED_CHECKS+=(lint)
     say "lint took $((SECONDS - t0))s"
   fi
+  say "format: npx prettier --check"
+  npx --no-install prettier --check --log-level warn "**/*.{ts,js}" || FAILED_CHECKS+=(format)
 fi
 
 # ---------------------------------------------------------------- services
@@ -71,11 +73,18 @@ if [ -z "${FUSECAP_TEST_EXTERNAL_SERVICES:-}" ]; then
   unset TEMPORAL_ADDRESS TEMPORAL_NAMESPACE DATABASE_URL
 fi
 stop_services() {
+  rm -rf "${TMPDIR:?}"
   if [ -z "${FUSECAP_KEEP_SERVICES:-}" ]; then
     services stop --dir "$SERVICES_DIR" || true
     rm -rf "$SERVICES_DIR"
   fi
 }
+# Every temp folder the tests make (fixtures, state dirs, PGlite, trained tiny models) lives under one
+# per-run TMPDIR that goes with the services, so a run leaves nothing behind in the system temp dir.
+mkdir -p "$SERVICES_DIR"
+export TMPDIR
+TMPDIR=$(cd "$SERVICES_DIR" && pwd)/tmp
+mkdir -p "$TMPDIR"
 trap stop_services EXIT
 # --headless: nobody looks at the UI during tests.
 SERVICE_ENV=$(services start --dir "$SERVICES_DIR" --headless $FRESH)

@@ -4,7 +4,8 @@
 // go.mod, and `go install pkg@version` refuses modules with one.
 import { mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { isExecutable, PROJECT_ROOT, runCommand, whichOnPath } from './util.ts';
+import { REPO_ROOT } from '../lib/paths.ts';
+import { isExecutable, runCommand, whichOnPath } from './util.ts';
 
 export const TEMPORAL_CLI_MODULE = 'github.com/temporalio/cli/cmd/temporal';
 export const TEMPORAL_CLI_VERSION = 'v1.5.1';
@@ -56,7 +57,7 @@ async function goBinDir(go: string): Promise<string | undefined> {
 }
 
 /** Every place we look, in order, without building anything. */
-export async function temporalCliCandidates(binDir = path.join(PROJECT_ROOT, '.fusecap', 'bin')): Promise<string[]> {
+export async function temporalCliCandidates(binDir = path.join(REPO_ROOT, '.fusecap', 'bin')): Promise<string[]> {
   const out: string[] = [];
   if (process.env.TEMPORAL_CLI) out.push(path.resolve(process.env.TEMPORAL_CLI));
   const onPath = await whichOnPath('temporal');
@@ -79,7 +80,7 @@ export async function findOrBuildTemporalCli(opts: FindTemporalCliOptions = {}):
 }
 
 export async function findOrBuildTemporalCliInfo(opts: FindTemporalCliOptions = {}): Promise<TemporalCliInfo> {
-  const binDir = opts.binDir ?? path.join(PROJECT_ROOT, '.fusecap', 'bin');
+  const binDir = opts.binDir ?? path.join(REPO_ROOT, '.fusecap', 'bin');
   const log = opts.log ?? defaultLog;
   const tried: string[] = [];
   for (const candidate of await temporalCliCandidates(binDir)) {

@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { closeSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { FUSECAP_SEARCH_ATTRIBUTES, searchAttributeCliArgs } from './search-attributes.ts';
+import { FUSECAP_SEARCH_ATTRIBUTES, searchAttributeCliArgs } from '../workflows/search-attributes.ts';
 import { findOrBuildTemporalCli } from './temporal-cli.ts';
 import {
   freePort,

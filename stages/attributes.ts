@@ -5,24 +5,17 @@
  */
 import type { FusecapConfig } from '../config/schema.ts';
 import { type AttributeRecognizer, attributesModelRef, createAttributeRecognizer } from '../experts/attributes/index.ts';
-import type { AttributesOutput, DetectOutput } from '../experts/types.ts';
+import type { AttributesOutput } from '../experts/types.ts';
 import { decodeImage } from '../lib/image.ts';
 import { ModelSlot } from '../lib/model-slot.ts';
-import { StageInputError, type StageImpl } from './types.ts';
+import { StageInputError } from '../lib/errors.ts';
+import type { StageImpl } from './types.ts';
+import { upstreamOutput } from './upstream.ts';
 
 const slot = new ModelSlot<AttributeRecognizer>();
 
 function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
   return slot.get(JSON.stringify(config.attributes), () => createAttributeRecognizer({ ...config.attributes }));
-}
-
-/** The upstream value is stored jsonb: check its shape rather than trust a cast. */
-function detectOutputOf(upstream: Record<string, unknown>): DetectOutput {
-  const d = upstream.detect as Partial<DetectOutput> | undefined;
-  if (!d || typeof d !== 'object' || !Array.isArray(d.objects) || typeof d.imageWidth !== 'number' || typeof d.imageHeight !== 'number') {
-    throw new Error('attributes stage needs the detect stage output in input.upstream.detect ({ imageWidth, imageHeight, objects })');
-  }
-  return d as DetectOutput;
 }
 
 export const attributesStage: StageImpl<AttributesOutput> = {
@@ -37,7 +30,7 @@ export const attributesStage: StageImpl<AttributesOutput> = {
     await getRecognizer(config);
   },
   async run(input, config) {
-    const detections = detectOutputOf(input.upstream);
+    const detections = upstreamOutput(input, 'attributes', 'detect');
     if (detections.objects.length === 0) return { objects: [], counts: {} };
     const recognizer = await getRecognizer(config);
     input.signal.throwIfAborted();

@@ -10,10 +10,12 @@
  * 404) or a missing model folder → plain Error: it would fail every image, so it fails the batch loudly.
  */
 import type { FusecapConfig } from '../config/schema.ts';
-import type { AttributesOutput, DetectOutput, FuseOutput, OcrOutput } from '../experts/types.ts';
+import type { FuseOutput } from '../experts/types.ts';
 import { type Fuser, FuseBadResponseError, createFuser, describeFuser } from '../experts/fuse/index.ts';
 import { LlmRequestError, LlmTransientError } from '../experts/fuse/openai.ts';
-import { type StageImpl, StageInputError, TransientStageError } from './types.ts';
+import { StageInputError, TransientStageError } from '../lib/errors.ts';
+import type { StageImpl } from './types.ts';
+import { upstreamOutput } from './upstream.ts';
 
 /** HTTP statuses that mean "this request", not "this configuration", is unacceptable. */
 const PER_IMAGE_REJECTIONS = new Set([400, 413, 422]);
@@ -64,9 +66,10 @@ export const fuseStage: StageImpl<FuseOutput> = {
     const original = input.captions.find((c) => typeof c === 'string' && c.trim().length > 0);
     if (original === undefined) throw new StageInputError('image has no original caption to fuse', 'no_caption');
     const { ablation } = config.fuse;
-    const detect = upstream<DetectOutput>(input.upstream, 'detect', ablation.objects, isDetectOutput);
-    const attributes = upstream<AttributesOutput>(input.upstream, 'attributes', ablation.attributes, isAttributesOutput);
-    const ocr = upstream<OcrOutput>(input.upstream, 'ocr', ablation.ocr, isOcrOutput);
+    // An output the ablation needs must be there and have its shape; an ablated one is ignored.
+    const detect = ablation.objects ? upstreamOutput(input, 'fuse', 'detect') : null;
+    const attributes = ablation.attributes ? upstreamOutput(input, 'fuse', 'attributes') : null;
+    const ocr = ablation.ocr ? upstreamOutput(input, 'fuse', 'ocr') : null;
     try {
       return await fuserFor(config).fuse({ original, detect, attributes, ocr, signal: input.signal });
     } catch (error) {
@@ -86,43 +89,3 @@ export const fuseStage: StageImpl<FuseOutput> = {
     await fuser?.dispose();
   },
 };
-
-/** An upstream output the ablation needs must be there and have its shape; an ablated one is ignored. */
-function upstream<T>(all: Record<string, unknown>, name: string, needed: boolean, valid: (v: unknown) => v is T): T | null {
-  if (!needed) return null;
-  const value = all[name];
-  if (value === undefined || value === null) {
-    throw new StageInputError(`fuse needs the ${name} stage's output, which is missing for this image`, `missing_${name}`);
-  }
-  if (!valid(value)) throw new StageInputError(`the ${name} stage's output does not have the expected shape`, `bad_${name}`);
-  return value;
-}
-
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
-
-function isDetectOutput(v: unknown): v is DetectOutput {
-  return (
-    isObject(v) &&
-    typeof v.imageWidth === 'number' &&
-    typeof v.imageHeight === 'number' &&
-    Array.isArray(v.objects) &&
-    v.objects.every((o) => isObject(o) && typeof o.label === 'string' && typeof o.score === 'number' && isObject(o.box))
-  );
-}
-
-function isAttributesOutput(v: unknown): v is AttributesOutput {
-  return (
-    isObject(v) &&
-    Array.isArray(v.objects) &&
-    v.objects.every((o) => isObject(o) && typeof o.objectIndex === 'number' && typeof o.label === 'string' && Array.isArray(o.colors)) &&
-    isObject(v.counts)
-  );
-}
-
-function isOcrOutput(v: unknown): v is OcrOutput {
-  return (
-    isObject(v) &&
-    Array.isArray(v.lines) &&
-    v.lines.every((l) => isObject(l) && typeof l.text === 'string' && typeof l.confidence === 'number' && isObject(l.box))
-  );
-}

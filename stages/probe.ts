@@ -5,7 +5,8 @@
 import { stat } from 'node:fs/promises';
 import sharp, { type Metadata } from 'sharp';
 import { DEFAULT_MAX_PIXELS, toImageError } from '../lib/image.ts';
-import { StageInputError, type StageImpl } from './types.ts';
+import { StageInputError } from '../lib/errors.ts';
+import type { StageImpl } from './types.ts';
 
 export interface ProbeOutput {
   format: string;

@@ -47,22 +47,3 @@ export interface StageImpl<Out = unknown> {
   imageFacts?(output: Out): { format: string; width: number; height: number } | null;
   dispose?(): Promise<void>;
 }
-
-/** Bad input for one image: recorded in stage_results.error, never retried, never fails the batch. */
-export class StageInputError extends Error {
-  constructor(
-    message: string,
-    readonly code: string,
-  ) {
-    super(message);
-    this.name = 'StageInputError';
-  }
-}
-
-/** A failure that may pass (network, busy server): the batch activity retries the image later. */
-export class TransientStageError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'TransientStageError';
-  }
-}

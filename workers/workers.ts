@@ -3,8 +3,9 @@
  * CPU box, `--queues gpu` on a GPU box, io + llm anywhere); the embedded default runs all four in one
  * process, sharing one database handle and one set of loaded models.
  */
-import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { join } from 'node:path';
+import { NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundle } from '@temporalio/worker';
+import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createActivities, type ActivityDeps } from '../activities/index.ts';
 import type { TaskQueueKind } from '../stages/registry.ts';
 
@@ -19,18 +20,34 @@ export interface WorkerSetOptions extends ActivityDeps {
   prefix: string;
   queues: TaskQueueKind[];
   /** Pre-built workflow bundle (bench and tests build it once); built on the fly when absent. */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  workflowBundle?: WorkflowBundle;
   concurrency?: Partial<Record<TaskQueueKind, number>>;
 }
 
 export const WORKFLOWS_PATH = join(import.meta.dirname, '..', 'workflows', 'index.ts');
 
-let bundlePromise: Promise<WorkflowBundleWithSourceMap> | undefined;
+let bundlePromise: Promise<WorkflowBundle> | undefined;
 
-/** Bundles workflows/ once per process (about a second); workers load the bundle instead of bundling each. */
-export function workflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  bundlePromise ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+/**
+ * The workflow bundle, once per process. A deployment image builds it at image build time
+ * (scripts/build-workflow-bundle.ts) and points FUSECAP_WORKFLOW_BUNDLE at the file; everywhere else
+ * workflows/ is bundled here (about a second).
+ */
+export function workflowBundle(): Promise<WorkflowBundle> {
+  const prebuilt = process.env.FUSECAP_WORKFLOW_BUNDLE;
+  bundlePromise ??= prebuilt
+    ? Promise.resolve({ code: readFileSync(prebuilt, 'utf8') })
+    : bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
   return bundlePromise;
+}
+
+/** Bundles workflows/ into `file` (written to a temporary name, then renamed); returns its size in bytes. */
+export async function writeWorkflowBundle(file: string): Promise<number> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietBundlerLogger });
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(`${file}.tmp`, code);
+  renameSync(`${file}.tmp`, file);
+  return Buffer.byteLength(code);
 }
 
 const quietBundlerLogger = {

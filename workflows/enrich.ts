@@ -7,7 +7,7 @@
 import { continueAsNew, defineQuery, executeChild, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { StageBatchResult } from '../activities/stage-batch.ts';
 import type { FusecapConfig } from '../config/schema.ts';
-import { bookkeeping, stageActivities } from './activities.ts';
+import { bookkeeping, stageActivities } from './proxies.ts';
 
 export interface StageTotals {
   images: number;

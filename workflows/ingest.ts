@@ -1,7 +1,7 @@
 import { upsertSearchAttributes } from '@temporalio/workflow';
 import type { IngestInput, IngestResult } from '../ingest/ingest-dataset.ts';
-import { ingestActivities } from './activities.ts';
-import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
+import { ingestActivities } from './proxies.ts';
+import { FusecapDatasetKey, FusecapRunKindKey } from './search-attributes.ts';
 
 /** ingestDataset: the manifest is read by the io worker (which owns the database), never by the client. */
 export async function ingestDatasetWorkflow(input: IngestInput): Promise<IngestResult> {

@@ -8,9 +8,9 @@ import { ApplicationFailure, defineQuery, executeChild, setHandler, upsertSearch
 import type { FusecapConfigInput } from '../config/schema.ts';
 import type { BenchmarkResult } from '../activities/benchmark.ts';
 import type { TrainResult } from '../activities/train.ts';
-import { benchmarkActivities, bookkeeping, gpuActivities } from './activities.ts';
+import { benchmarkActivities, bookkeeping, gpuActivities } from './proxies.ts';
 import { enrichDataset, type StageTotals } from './enrich.ts';
-import { FusecapDatasetKey, FusecapRunKindKey } from '../services/search-attributes.ts';
+import { FusecapDatasetKey, FusecapRunKindKey, FusecapStageKey } from './search-attributes.ts';
 
 export interface PipelineInput {
   datasetId: string;
@@ -68,6 +68,12 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     stages: [],
   };
   setHandler(pipelineStatusQuery, () => status);
+  // The phase is also the FusecapStage search attribute: `temporal workflow list --query
+  // 'FusecapStage="training"'` finds the runs that are training now.
+  const enter = (phase: PipelineStatus['phase']): void => {
+    status.phase = phase;
+    upsertSearchAttributes([{ key: FusecapStageKey, value: phase }]);
+  };
 
   const db = bookkeeping();
   const { config, levels } = await db.resolveConfig({ config: input.config, datasetId: input.datasetId });
@@ -82,7 +88,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     config: { ...config, scheduleId: input.scheduleId, afterSeq: status.afterSeq, untilSeq },
   });
   try {
-    status.phase = 'enriching';
+    enter('enriching');
     const enriched = await executeChild(enrichDataset, {
       workflowId: status.enrichWorkflowId,
       args: [{ runId, datasetId: input.datasetId, config, levels, afterSeq: status.afterSeq, untilSeq }],
@@ -94,13 +100,13 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     let trained: TrainResult | undefined;
     let runConfig = config;
     if (config.pipeline.train) {
-      status.phase = 'training';
+      enter('training');
       const t0 = Date.now();
       trained = await gpuActivities().trainCaptioner({ runId, datasetId: input.datasetId, config });
       timings.trainMs = Date.now() - t0;
       status.train = { step: trained.step, checkpointId: trained.checkpointId, exportDir: trained.exportDir };
       // Caption every image of the run with the new checkpoint: the same enrichment machinery, one stage.
-      status.phase = 'captioning';
+      enter('captioning');
       const t1 = Date.now();
       runConfig = { ...config, caption: { ...config.caption, exportDir: trained.exportDir, checkpointId: trained.checkpointId } };
       status.stages = [...levels, ['caption']];
@@ -114,7 +120,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     }
     let benchmark: BenchmarkResult | undefined;
     if (config.pipeline.benchmark) {
-      status.phase = 'benchmarking';
+      enter('benchmarking');
       const t2 = Date.now();
       benchmark = await benchmarkActivities(trained ? 'gpu' : 'io').benchmarkRun({
         runId,
@@ -130,7 +136,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
     timings.wallMs = Date.now() - started;
     await db.recordRunEnd({ id: runId, status: 'completed', counts, timings });
     if (benchmark) status.reportPath = await db.writeRunReport({ runId });
-    status.phase = 'completed';
+    enter('completed');
     status.totals = totals;
     return {
       runId,
@@ -144,7 +150,7 @@ export async function fuseCapPipeline(input: PipelineInput): Promise<PipelineRes
       reportPath: status.reportPath,
     };
   } catch (error) {
-    status.phase = 'failed';
+    enter('failed');
     status.error = (error as Error).message;
     await db.recordRunEnd({ id: runId, status: 'failed', error: describeFailure(error), timings: { wallMs: Date.now() - started } });
     throw error;

@@ -5,7 +5,7 @@
  */
 import { executeChild, workflowInfo } from '@temporalio/workflow';
 import type { FusecapConfigInput } from '../config/schema.ts';
-import { bookkeeping } from './activities.ts';
+import { bookkeeping } from './proxies.ts';
 import { fuseCapPipeline, type PipelineResult } from './pipeline.ts';
 
 export interface ScheduledInput {

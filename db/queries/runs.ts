@@ -78,11 +78,6 @@ export async function listCheckpoints(db: Db, { runId, keptOnly = true }: { runI
     .orderBy(asc(checkpoints.step));
 }
 
-export async function getCheckpoint(db: Db, { id }: { id: string }) {
-  const [row] = await db.select().from(checkpoints).where(eq(checkpoints.id, id));
-  return row ?? null;
-}
-
 export async function markCheckpointsPruned(db: Db, { ids }: { ids: string[] }) {
   for (const id of ids) await db.update(checkpoints).set({ kept: 0 }).where(eq(checkpoints.id, id));
 }

@@ -52,19 +52,6 @@ export async function upsertStageResults(db: Db, { rows }: { rows: NewStageResul
     });
 }
 
-/** Done / failed counts of a stage key over a dataset, for status and run counts. */
-export async function stageProgress(db: Db, { datasetId, key }: { datasetId: string; key: StageKey }) {
-  const [row] = await db
-    .select({
-      ok: sql<number>`count(*) filter (where ${stageResults.output} is not null)::int`,
-      failed: sql<number>`count(*) filter (where ${stageResults.output} is null)::int`,
-    })
-    .from(stageResults)
-    .innerJoin(images, eq(images.id, stageResults.imageId))
-    .where(and(eq(images.datasetId, datasetId), ...keyConditions(key)));
-  return { ok: Number(row?.ok ?? 0), failed: Number(row?.failed ?? 0) };
-}
-
 /** All results of a stage over a dataset (any key when none given), newest key first per image. */
 export async function datasetStageResults(db: Db, { datasetId, stage, key }: { datasetId: string; stage: string; key?: StageKey }) {
   const conditions = key

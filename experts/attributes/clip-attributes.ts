@@ -5,8 +5,7 @@
  * wooden bench"). Scores are the softmax over the vocabulary, as CLIP's zero-shot head gives them.
  */
 import type { DecodedImage } from '../../lib/image.ts';
-import { resolveTransformersModel } from '../detect/transformers-detector.ts';
-import { ModelFileError } from '../detect/tfjs-runtime.ts';
+import { ModelFileError, resolveTransformersModel } from '../../lib/model-files.ts';
 
 export const DEFAULT_ATTRIBUTE_VOCABULARY = [
   'wooden',

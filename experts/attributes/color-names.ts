@@ -16,7 +16,7 @@
  */
 import { chroma, hexToLab, type Lab, srgbToLab } from './cielab.ts';
 
-export const BASIC_COLORS = ['black', 'white', 'gray', 'red', 'orange', 'yellow', 'green', 'blue', 'purple', 'pink', 'brown'] as const;
+export { BASIC_COLORS } from '../../lib/language/colors.ts';
 
 const PROTOTYPES: [string, string[]][] = [
   ['red', ['#ff0000', '#dc143c', '#b22222', '#c0392b', '#e32636', '#cc0000']],

@@ -13,7 +13,7 @@ import { cornersToImageBox, letterbox } from './letterbox.ts';
 import { detectorModelRef } from './model-ref.ts';
 import type { Candidate } from './nms.ts';
 import type { RawDetector } from './raw-detector.ts';
-import { ModelFileError } from './tfjs-runtime.ts';
+import { ModelFileError } from '../../lib/model-files.ts';
 import { decodeYolo } from './yolo-decode.ts';
 
 const DEFAULT_SIDE = 640;

@@ -5,6 +5,7 @@
  * Graph models are read from disk by a file IO handler, so a missing or corrupt file fails with the
  * file's path and the npm package it should come from instead of a fetch error.
  */
+import { ModelFileError } from '../../lib/model-files.ts';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
@@ -53,16 +54,6 @@ export function packageFile(packageName: string, relative: string): string {
     throw new Error(`npm package ${packageName} is not installed (needed for ${relative}); run npm install ${packageName}`);
   }
   return path.join(root, relative);
-}
-
-export class ModelFileError extends Error {
-  constructor(
-    message: string,
-    readonly file: string,
-  ) {
-    super(message);
-    this.name = 'ModelFileError';
-  }
 }
 
 interface WeightsManifestGroup {

@@ -5,13 +5,11 @@
  * The pipeline returns corner boxes in pixels of the image it was given; we give it the upright
  * decoded pixels, so they are already in our coordinate system.
  */
-import { existsSync } from 'node:fs';
-import path from 'node:path';
 import type { DecodedImage } from '../../lib/image.ts';
 import { detectorModelRef } from './model-ref.ts';
 import type { Candidate } from './nms.ts';
 import type { RawDetector } from './raw-detector.ts';
-import { ModelFileError } from './tfjs-runtime.ts';
+import { ModelFileError, resolveTransformersModel } from '../../lib/model-files.ts';
 
 interface PipelineBox {
   xmin: number;
@@ -28,17 +26,6 @@ interface PipelineDetection {
 export interface TransformersDetectorOptions {
   model: string;
   labels?: readonly string[];
-}
-
-/** Resolves `model` to transformers.js' (localModelPath, id) pair; a path that looks local must exist. */
-export function resolveTransformersModel(model: string): { local: boolean; root?: string; id: string } {
-  const looksLocal = model.startsWith('.') || model.startsWith('/') || existsSync(model);
-  if (!looksLocal) return { local: false, id: model };
-  const abs = path.resolve(model);
-  if (!existsSync(path.join(abs, 'config.json'))) {
-    throw new ModelFileError(`transformers.js model folder ${abs} has no config.json (config detect.model / attributes.clipModel)`, abs);
-  }
-  return { local: true, root: path.dirname(abs) + path.sep, id: path.basename(abs) };
 }
 
 export async function loadTransformersDetector(options: TransformersDetectorOptions): Promise<RawDetector> {

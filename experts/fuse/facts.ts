@@ -4,7 +4,7 @@
  * every backend, the serializer and the grounding check see exactly the same allowed inputs.
  */
 import type { AttributesOutput, Box, DetectOutput, OcrLine, OcrOutput } from '../types.ts';
-import { AGE_ADJECTIVES, EXPRESSION_ADJECTIVES, baseColor, conceptOfLabel } from './lexicon.ts';
+import { AGE_ADJECTIVES, EXPRESSION_ADJECTIVES, baseColor, conceptOfLabel } from '../../lib/language/lexicon.ts';
 
 export interface Ablation {
   objects: boolean;

@@ -10,8 +10,8 @@
  */
 import type { FuseFacts, ObjectGroup, ObjectMember, TextBlock } from './facts.ts';
 import { normalizeText } from './grounding.ts';
-import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from './lexicon.ts';
-import { type NounMention, type Token, parseNounMentions, tokenize } from './mentions.ts';
+import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from '../../lib/language/lexicon.ts';
+import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
 export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '1' } as const;
 

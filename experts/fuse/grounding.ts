@@ -6,8 +6,8 @@
  */
 import type { GroundingReport } from '../types.ts';
 import type { FuseFacts, ObjectGroup } from './facts.ts';
-import { SIZE_ADJECTIVES, ancestors, baseColor, conceptsCompatible } from './lexicon.ts';
-import { type NounMention, parseNounMentions, tokenize } from './mentions.ts';
+import { SIZE_ADJECTIVES, ancestors, baseColor, conceptsCompatible } from '../../lib/language/lexicon.ts';
+import { type NounMention, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
 type Ungrounded = GroundingReport['ungrounded'][number];
 

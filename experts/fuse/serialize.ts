@@ -5,7 +5,7 @@
  */
 import type { FuseFacts, ObjectGroup } from './facts.ts';
 import { positionPhrase } from './grounded.ts';
-import { nounOfConcept } from './lexicon.ts';
+import { nounOfConcept } from '../../lib/language/lexicon.ts';
 
 export interface SerializeOptions {
   /** Object groups listed, most salient first. */

@@ -5,10 +5,8 @@
  * FUSECAP_PYCOCOEVALCAP_DIR (the package folder).
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-
-const PROJECT_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
+import { join } from 'node:path';
+import { REPO_ROOT } from '../../lib/paths.ts';
 
 export function pycocoevalcapDir(): string {
   const fromEnv = process.env.FUSECAP_PYCOCOEVALCAP_DIR;
@@ -16,7 +14,7 @@ export function pycocoevalcapDir(): string {
     if (!existsSync(fromEnv)) throw new Error(`FUSECAP_PYCOCOEVALCAP_DIR=${fromEnv} does not exist`);
     return fromEnv;
   }
-  const lib = join(PROJECT_ROOT, '.venv', 'lib');
+  const lib = join(REPO_ROOT, '.venv', 'lib');
   const candidates = existsSync(lib)
     ? readdirSync(lib)
         .filter((d) => d.startsWith('python'))
@@ -41,7 +39,5 @@ export function ptbTokenizerJar(): string {
 }
 
 export function venvPython(): string {
-  return process.env.FUSECAP_PYTHON ?? join(PROJECT_ROOT, '.venv', 'bin', 'python');
+  return process.env.FUSECAP_PYTHON ?? join(REPO_ROOT, '.venv', 'bin', 'python');
 }
-
-export { PROJECT_ROOT };

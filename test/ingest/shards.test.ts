@@ -7,6 +7,7 @@
  * same bytes from a folder and from a shard are one image.
  */
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,7 +21,6 @@ import { listIngestIssues } from '../../db/queries/index.ts';
 import { captions, images } from '../../db/schema/index.ts';
 import { exportDataset } from '../../export/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
-import { sha256Hex } from '../../lib/hash.ts';
 import { SAMPLE_DIR, freshPglite, freshPostgres } from '../support/services.ts';
 
 const img = (name: string) => readFileSync(join(SAMPLE_DIR, 'images', name));
@@ -232,4 +232,8 @@ for (const [driver, open] of drivers) {
       assert.equal((rows[0].origin as { kind: string }).kind, 'parquet');
     });
   });
+}
+
+function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
 }

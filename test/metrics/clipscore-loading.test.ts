@@ -17,11 +17,12 @@ import {
   computeClipScore,
   loadClipEncoder,
 } from '../../metrics/clipscore.ts';
-import { PROJECT_ROOT, venvPython } from '../../metrics/coco/toolkit-paths.ts';
+import { REPO_ROOT } from '../../lib/paths.ts';
+import { venvPython } from '../../metrics/coco/toolkit-paths.ts';
 
-const SCRIPT = join(PROJECT_ROOT, 'test/metrics/tiny_clip.py');
-const DOG = join(PROJECT_ROOT, 'data/sample/images/dog.jpg');
-const HORSES = join(PROJECT_ROOT, 'data/sample/images/horses.jpg');
+const SCRIPT = join(REPO_ROOT, 'test/metrics/tiny_clip.py');
+const DOG = join(REPO_ROOT, 'data/sample/images/dog.jpg');
+const HORSES = join(REPO_ROOT, 'data/sample/images/horses.jpg');
 
 function python(args: string[]): string {
   const r = spawnSync(venvPython(), [SCRIPT, ...args], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });

@@ -10,7 +10,7 @@ import {
   FusecapDatasetKey,
   FusecapRunKindKey,
   searchAttributeCliArgs,
-} from '../../services/search-attributes.ts';
+} from '../../workflows/search-attributes.ts';
 import { findOrBuildTemporalCli } from '../../services/temporal-cli.ts';
 import { ensureTemporalServer, startTemporalDevServer, stopTemporalServer } from '../../services/temporal-server.ts';
 import { isPidAlive, isPortFree, sleep } from '../../services/util.ts';

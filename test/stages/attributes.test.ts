@@ -10,7 +10,8 @@ import { baseColor } from '../../experts/attributes/color-names.ts';
 import type { DetectOutput } from '../../experts/types.ts';
 import { attributesStage } from '../../stages/attributes.ts';
 import { detectStage } from '../../stages/detect.ts';
-import { StageInputError, type StageInput } from '../../stages/types.ts';
+import { StageInputError } from '../../lib/errors.ts';
+import type { StageInput } from '../../stages/types.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../data/sample/images');
 const config = configSchema.parse({});
@@ -78,7 +79,7 @@ describe('attributes stage', () => {
       objects: [],
       counts: {},
     });
-    await assert.rejects(attributesStage.run(input(text), config), /needs the detect stage output/);
+    await assert.rejects(attributesStage.run(input(text), config), /attributes needs the detect stage's output/);
     const stale: DetectOutput = {
       imageWidth: 100,
       imageHeight: 100,

@@ -9,7 +9,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { configSchema } from '../../config/schema.ts';
 import { captionStage } from '../../stages/caption.ts';
-import { StageInputError, type StageInput } from '../../stages/types.ts';
+import { StageInputError } from '../../lib/errors.ts';
+import type { StageInput } from '../../stages/types.ts';
 import { SAMPLE_IMAGES, tinyModel, type TinyModel } from '../trainer/fixture.ts';
 
 let model: TinyModel;

@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { after, describe, test } from 'node:test';
 import { configSchema } from '../../config/schema.ts';
 import { fuseStage } from '../../stages/fuse.ts';
-import { StageInputError, TransientStageError, type StageInput } from '../../stages/types.ts';
+import { StageInputError, TransientStageError } from '../../lib/errors.ts';
+import type { StageInput } from '../../stages/types.ts';
 import { loadFixture } from '../experts/fuse/fixtures.ts';
 import { type LocalServer, completion, sendJson, startServer } from '../experts/fuse/local-server.ts';
 

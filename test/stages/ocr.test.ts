@@ -10,7 +10,8 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { configSchema } from '../../config/schema.ts';
 import { ocrStage } from '../../stages/ocr.ts';
-import { StageInputError, type StageInput } from '../../stages/types.ts';
+import { StageInputError } from '../../lib/errors.ts';
+import type { StageInput } from '../../stages/types.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../data/sample/images');
 const STOP = path.join(SAMPLE, 'sign_stop.png');

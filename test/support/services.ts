@@ -4,17 +4,19 @@
  * .fusecap/test-services and reused by later runs. Each test gets its own database and task-queue prefix.
  */
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { DefaultLogger, Runtime, type WorkflowBundle } from '@temporalio/worker';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { openDatabase, type Database } from '../../db/client.ts';
 import { createTestDatabase, dropDatabase, ensurePostgres, uniqueDatabaseName } from '../../services/postgres.ts';
 import { ensureTemporalServer } from '../../services/temporal-server.ts';
 import type { TaskQueueKind } from '../../stages/registry.ts';
 import { ALL_QUEUES, createWorkerSet, workflowBundle, type WorkerSet } from '../../workers/workers.ts';
 
-export const REPO_ROOT = resolve(import.meta.dirname, '..', '..');
+import { REPO_ROOT } from '../../lib/paths.ts';
+
+export { REPO_ROOT };
 export const SAMPLE_DIR = join(REPO_ROOT, 'data', 'sample');
 const LOCAL_SERVICES = join(REPO_ROOT, '.fusecap', 'test-services');
 
@@ -64,7 +66,7 @@ export interface TemporalHarness {
   client: Client;
   connection: Connection;
   prefix: string;
-  bundle: WorkflowBundleWithSourceMap;
+  bundle: WorkflowBundle;
   startWorkers(db: Database['db'], queues?: TaskQueueKind[], stateDir?: string): Promise<WorkerSet>;
   close(): Promise<void>;
 }

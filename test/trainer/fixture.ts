@@ -11,7 +11,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { TRAINER_PACKAGE_ROOT } from '../../captioner/train-process.ts';
 
-export const REPO_ROOT = path.resolve(import.meta.dirname, '../..');
+import { REPO_ROOT } from '../../lib/paths.ts';
+
+export { REPO_ROOT };
 export const PYTHON = process.env.FUSECAP_PYTHON ?? path.join(REPO_ROOT, '.venv/bin/python');
 export const SAMPLE_DIR = path.join(REPO_ROOT, 'data/sample');
 export const SAMPLE_IMAGES = readFileSync(path.join(SAMPLE_DIR, 'captions.jsonl'), 'utf8')

@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { meteorJar, PROJECT_ROOT } from '../toolkit-paths.ts';
+import { REPO_ROOT } from '../../../lib/paths.ts';
+import { meteorJar } from '../toolkit-paths.ts';
 import { readJarEntries } from './jar-resources.ts';
 import { parseNonBreakingPrefixes } from './normalize.ts';
 import { buildParaphraseIndex, loadParaphrasePairs, paraphraseIndexIsCurrent } from './paraphrase-table.ts';
@@ -20,7 +21,7 @@ export interface MeteorDataPaths {
 
 export function meteorDataPaths(jar = meteorJar()): MeteorDataPaths {
   const paraphrases = join(dirname(jar), 'data', 'paraphrase-en.gz');
-  const cacheDir = process.env.FUSECAP_METEOR_CACHE ?? join(PROJECT_ROOT, '.fusecap', 'cache', 'meteor');
+  const cacheDir = process.env.FUSECAP_METEOR_CACHE ?? join(REPO_ROOT, '.fusecap', 'cache', 'meteor');
   return { jar, paraphrases, index: join(cacheDir, 'paraphrase-en.index') };
 }
 

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
 import { createDetector } from '../../../experts/detect/index.ts';
-import { resolveTransformersModel } from '../../../experts/detect/transformers-detector.ts';
+import { resolveTransformersModel } from '../../../lib/model-files.ts';
 
 test('hub ids pass through; local folders resolve to transformers.js root + name', async () => {
   assert.deepEqual(resolveTransformersModel('Xenova/detr-resnet-50'), { local: false, id: 'Xenova/detr-resnet-50' });

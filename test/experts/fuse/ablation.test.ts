@@ -9,7 +9,7 @@ import { configSchema } from '../../../config/schema.ts';
 import { type Ablation, buildFacts } from '../../../experts/fuse/facts.ts';
 import { checkGrounding } from '../../../experts/fuse/grounding.ts';
 import { createFuser } from '../../../experts/fuse/index.ts';
-import { extractMentions } from '../../../experts/fuse/mentions.ts';
+import { extractMentions } from '../../../lib/language/mentions.ts';
 import { loadFixture } from './fixtures.ts';
 
 const SUBSETS: Ablation[] = [];

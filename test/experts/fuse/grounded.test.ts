@@ -5,8 +5,8 @@ import { describe, test } from 'node:test';
 import { type Ablation, buildFacts } from '../../../experts/fuse/facts.ts';
 import { groundedFuse, positionPhrase } from '../../../experts/fuse/grounded.ts';
 import { checkGrounding } from '../../../experts/fuse/grounding.ts';
-import { NUMBER_WORDS, lookupNoun } from '../../../experts/fuse/lexicon.ts';
-import { extractMentions } from '../../../experts/fuse/mentions.ts';
+import { NUMBER_WORDS, lookupNoun } from '../../../lib/language/lexicon.ts';
+import { extractMentions } from '../../../lib/language/mentions.ts';
 import type { DetectOutput, AttributesOutput } from '../../../experts/types.ts';
 import { FIXTURE_DIR, loadFixtures } from './fixtures.ts';
 

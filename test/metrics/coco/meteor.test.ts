@@ -20,11 +20,11 @@ import { normalizeEnglish, parseNonBreakingPrefixes } from '../../../metrics/coc
 import { buildParaphraseIndex, loadParaphrasePairs, paraphraseIndexIsCurrent } from '../../../metrics/coco/meteor/paraphrase-table.ts';
 import { loadMeteorResources, meteorDataPaths } from '../../../metrics/coco/meteor/resources.ts';
 import { formatStats, scoreLine, scoreLineFields, scoreMeteor, type MeteorStats } from '../../../metrics/coco/meteor/scorer.ts';
-import { PROJECT_ROOT } from '../../../metrics/coco/toolkit-paths.ts';
+import { REPO_ROOT } from '../../../lib/paths.ts';
 import { rng } from '../../../scripts/make-eval-fixture.ts';
 import { tokenizeAll } from './helpers.ts';
 
-const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/captions-eval/coco-eval.json');
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/captions-eval/coco-eval.json');
 const JAR = meteorDataPaths().jar;
 
 /** Compiles test/metrics/coco/java/MeteorProbe.java against the jar (once per run). */
@@ -32,7 +32,7 @@ let probeDir: string | undefined;
 function runProbe(mode: 'stem' | 'norm', lines: readonly string[]): string[] {
   if (!probeDir) {
     probeDir = mkdtempSync(join(tmpdir(), 'meteor-probe-'));
-    const javac = spawnSync('javac', ['-cp', JAR, '-d', probeDir, join(PROJECT_ROOT, 'test/metrics/coco/java/MeteorProbe.java')], {
+    const javac = spawnSync('javac', ['-cp', JAR, '-d', probeDir, join(REPO_ROOT, 'test/metrics/coco/java/MeteorProbe.java')], {
       encoding: 'utf8',
     });
     assert.equal(javac.status, 0, `javac failed: ${javac.stderr}`);

@@ -16,10 +16,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { evaluateCaptions, type CocoMetric } from '../../../metrics/coco/evaluate.ts';
-import { PROJECT_ROOT, venvPython } from '../../../metrics/coco/toolkit-paths.ts';
+import { REPO_ROOT } from '../../../lib/paths.ts';
+import { venvPython } from '../../../metrics/coco/toolkit-paths.ts';
 import { tokenizeAll } from './helpers.ts';
 
-const FIXTURE = join(PROJECT_ROOT, 'test/fixtures/captions-eval/coco-eval.json');
+const FIXTURE = join(REPO_ROOT, 'test/fixtures/captions-eval/coco-eval.json');
 const TOL = 1e-6;
 
 interface RefOutput {
@@ -39,7 +40,7 @@ function assertClose(actual: number[], expected: number[], what: string): void {
 test('COCO metrics equal pycocoevalcap (and the CIDEr references) to 1e-6 on 600 images × 5 references', { timeout: 300_000 }, async () => {
   const fixture = JSON.parse(readFileSync(FIXTURE, 'utf8')) as { references: Record<string, string[]>; candidates: Record<string, string> };
   assert.ok(Object.keys(fixture.candidates).length >= 500);
-  const py = spawnSync(venvPython(), [join(PROJECT_ROOT, 'bench/cocoeval_ref.py'), FIXTURE], {
+  const py = spawnSync(venvPython(), [join(REPO_ROOT, 'bench/cocoeval_ref.py'), FIXTURE], {
     encoding: 'utf8',
     maxBuffer: 256 * 1024 * 1024,
   });

@@ -4,7 +4,7 @@
  */
 import { proxyActivities } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.ts';
-import { STAGE_SPECS, type TaskQueueKind } from '../stages/registry.ts';
+import { stageSpec, type TaskQueueKind } from '../stages/registry.ts';
 import { currentQueuePrefix, queueName } from './queues.ts';
 
 const NON_RETRYABLE = ['InvalidConfig', 'UnknownDataset', 'BadManifest', 'ModelLoadError', 'InvalidTrainConfig'];
@@ -41,7 +41,7 @@ export function ingestActivities() {
 
 /** The batch activity of one stage, on the queue of the resource that stage needs. */
 export function stageActivities(stage: string) {
-  const spec = STAGE_SPECS[stage];
+  const spec = stageSpec(stage);
   return proxyActivities<Activities>({
     taskQueue: queueName(currentQueuePrefix(), spec.queue),
     startToCloseTimeout: `${spec.batchTimeoutSeconds} seconds`,

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { extractMentions } from '../../../experts/fuse/mentions.ts';
+import { extractMentions } from '../../../lib/language/mentions.ts';
 
 describe('extractMentions', () => {
   test('nouns as singular lemmas, colours and person adjectives, explicit counts, quoted texts', () => {

@@ -8,6 +8,7 @@
  * "animal"). `parent` links a specific concept to a broader one: a detected "stop sign" grounds the
  * caption word "sign", and a caption's "eagle" may receive the colours of a detected "bird".
  */
+import { COLOR_WORDS } from './colors.ts';
 
 interface ConceptEntry {
   /** Surface nouns (singular) that name this concept; the first is how the fuser writes it. */
@@ -419,32 +420,7 @@ export function conceptsCompatible(mention: string, detected: string): boolean {
   return ancestors(detected).includes(mention) || ancestors(mention).includes(detected);
 }
 
-const BASIC_COLORS = [
-  'red',
-  'orange',
-  'yellow',
-  'green',
-  'blue',
-  'purple',
-  'pink',
-  'brown',
-  'black',
-  'white',
-  'gray',
-  'grey',
-  'beige',
-  'tan',
-  'gold',
-  'silver',
-  'cyan',
-  'teal',
-  'navy',
-  'maroon',
-  'violet',
-  'turquoise',
-  'olive',
-];
-const COLOR_SET = new Set(BASIC_COLORS);
+const COLOR_SET = new Set(COLOR_WORDS);
 const COLOR_MODIFIERS = new Set(['dark', 'light', 'pale', 'bright', 'deep']);
 
 /** "dark blue" → "blue", "grey" → "gray": the form colours are compared in. */

@@ -1,0 +1,94 @@
+/**
+ * Builds data/truth/images/ from photos shipped in Debian packages (see data/truth/SOURCES.md).
+ * Usage: extract the packages first (`apt-get download PKG && dpkg -x PKG_*.deb ROOT/x_PKG`), then
+ * `npx tsx scripts/make-truth-images.ts ROOT`. Each photo is made upright, resized to at most 1024 px on
+ * its long side and written as JPEG q90; the JPEGs are committed, so nobody needs to run this again.
+ */
+import sharp from 'sharp';
+import { join } from 'node:path';
+import { mkdirSync } from 'node:fs';
+
+/** [file name in the truth set, Debian package, path inside the package] */
+export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
+  ['fruits.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/fruits.jpg'],
+  ['mandrill.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/baboon.jpg'],
+  ['squirrel.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/squirrel_cls.jpg'],
+  ['swallowtail.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/butterfly.jpg'],
+  ['footballer.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/messi5.jpg'],
+  ['orange.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/orange.jpg'],
+  ['apple.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/apple.jpg'],
+  ['candies.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/smarties.png'],
+  ['palace.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/home.jpg'],
+  ['hotel_building.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/building.jpg'],
+  ['brick_street.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/leuvenA.jpg'],
+  ['circuit_board.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/board.jpg'],
+  ['desk_items.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/stuff.jpg'],
+  ['basketball.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/basketball1.png'],
+  ['aloe.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/aloeL.jpg'],
+  ['car_rear.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/licenseplate_motion.jpg'],
+  ['notebook.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/ela_original.jpg'],
+  ['box_scene.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/box_in_scene.png'],
+  ['graffiti.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/graf1.png'],
+  ['pekingese.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/chicky_512.png'],
+  ['document.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/imageTextN.png'],
+  ['notice_sign.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext01.jpg'],
+  ['sports_sign.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext02.jpg'],
+  ['copy_centre.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext03.jpg'],
+  ['generator.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext04.jpg'],
+  ['no_parking.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext05.jpg'],
+  ['galleries.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext06.jpg'],
+  ['hotel_sign.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word01.jpg'],
+  ['potted_plant.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/alphamat/input_images/plant.jpg'],
+  ['monarch_wing.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/dnn_superres/butterfly.png'],
+  ['robin.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/hfs/data/000.jpg'],
+  ['brick_house.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/reg/home.png'],
+  ['coins.jpg', 'python3-skimage', 'usr/lib/python3/dist-packages/skimage/data/coins.png'],
+  ['grand_central.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/800px-C_Marchi-GrandCentral-adj.jpg'],
+  ['riverfront.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/600px-Tuebingen_Neckarfront_small15_2006-06-11.jpg'],
+  ['church_nave.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/Big_ben_cylindrical.jpg'],
+  ['pantheon.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/360px-Pantheon-150x100-rect-panini.jpg'],
+  ['forest_trees.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/CA_fringes00.jpg'],
+  ['parallax_hands.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/SB_Parallax.jpg'],
+  ['bridge_cyclist.jpg', 'hugin-data', 'usr/share/hugin/xrc/data/help_en_EN/250px-LagardePont-defish.jpg'],
+  ['marigold.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/Garden.jpg'],
+  ['dune_grass.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/Dune.jpg'],
+  ['raindrops.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/RainDrops.jpg'],
+  ['ladybird.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/LadyBird.jpg'],
+  ['yellow_flower.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/YellowFlower.jpg'],
+  ['wine_room.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/Wine_by_Jakkub_Mede.jpg'],
+  ['wall_clock.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/greentock_by_Peter_Nerlich.jpg'],
+  ['dandelions.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/seeding_by_Clements_Engelhardt.jpg'],
+  ['autumn_hills.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/aitzgorri_by_Aitzol_Berasategi.jpg'],
+  ['two_dogs.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/friends_by_Aitzol_Berasategi.jpg'],
+  ['sunset_hills.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/sunset_by_Aitzol_Berasategi.jpg'],
+  ['bird_toy.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/free_by_Peter_Nerlich.jpg'],
+  ['mountain_path.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/picosdeeuropa_by_Aitzol_Berasategi.jpg'],
+  ['forest_stream.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/life_by_Aitzol_Berasategi.jpg'],
+  ['paint_brushes.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/Picture_1A_by_freespace.jpg'],
+  ['nuthatch.jpg', 'lomiri-wallpapers-20.04', 'usr/share/backgrounds/Kleiber_by_Lukas_Baubkus.jpg'],
+  ['balloons.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Hot_Air_Balloons_H.jpg'],
+  ['red_rocks.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Red_Rocks.jpg'],
+  ['ballerina.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Ballerina3.jpg'],
+  ['cheetah.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Cheetah.jpg'],
+  ['hummingbird.jpg', 'wand-doc', 'usr/share/doc/wand-doc/html/_images/hummingbird.jpg'],
+  ['cups.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/ColorfulCups/contents/images/2560x1600.jpg'],
+  ['rowing_boats.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg'],
+  ['fallen_leaf.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg'],
+  ['foggy_pier.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/ColdRipple/contents/images/2560x1600.jpg'],
+];
+
+async function main(root: string): Promise<void> {
+  const out = join(import.meta.dirname, '..', 'data', 'truth', 'images');
+  mkdirSync(out, { recursive: true });
+  for (const [name, pkg, path] of TRUTH_PHOTOS) {
+    await sharp(join(root, `x_${pkg}`, path))
+      .rotate()
+      .flatten({ background: '#ffffff' })
+      .resize(1024, 1024, { fit: 'inside', withoutEnlargement: true })
+      .jpeg({ quality: 90 })
+      .toFile(join(out, name));
+  }
+  console.log(`${TRUTH_PHOTOS.length} photos written to ${out}`);
+}
+
+if (process.argv[2]) await main(process.argv[2]);

@@ -1,0 +1,98 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { scoreCaption, summarizeHallucination, textMatches, type ImageTruth } from '../../../metrics/hallucination/index.ts';
+
+const street: ImageTruth = {
+  objects: new Set(['person', 'car', 'stop sign']),
+  maybe: new Set(),
+  colors: new Map([
+    ['car', ['red']],
+    ['person', ['white', 'black']],
+    ['stop sign', []],
+  ]),
+  text: ['NOTICE', 'DOUBLE', 'PARKING', 'PROHIBITED', 'AT ALL TIMES', 'NO PARKING', 'NO PARKING'],
+  textMinor: ['C42'],
+  expressions: [],
+};
+
+test('a colour is wrong when it is none of the object’s true colours; unannotated or absent objects are not judged', () => {
+  const s = scoreCaption('A dark brown car, a man in a white shirt, a person in black, a green stop sign and a blue bus.', street);
+  // judged: brown→car (wrong), white→person (right), black→person (right); stop sign has no colours; bus is absent
+  assert.equal(s.colorWords, 3);
+  assert.deepEqual(s.wrongColors, [{ color: 'brown', cls: 'car' }]);
+  // "silver" is right for a gray object and "grey" is "gray"
+  const gray: ImageTruth = { objects: new Set(['car']), maybe: new Set(), colors: new Map([['car', ['gray']]]) };
+  assert.equal(scoreCaption('a silver car and a grey car', gray).wrongColors.length, 0);
+});
+
+test('an expression is wrong when no readable face shows it', () => {
+  const s = scoreCaption('A sad person in black next to an angry man.', street);
+  assert.equal(s.expressionWords, 2);
+  assert.deepEqual(s.wrongExpressions, ['sad', 'angry']);
+  const smiling: ImageTruth = { ...street, expressions: ['smiling', 'happy'] };
+  const t = scoreCaption('a smiling man and a sad woman', smiling);
+  assert.deepEqual(t.wrongExpressions, ['sad']);
+});
+
+test('quotes: exact and noisy lines, parts of a line, and quotes that join several lines', () => {
+  assert.equal(textMatches('no parking', street.text!), true);
+  assert.equal(textMatches('NO-PARKING', street.text!), true);
+  assert.equal(textMatches('DOUBLE PARKING PROHIBITED AT ALL TIMES', street.text!), true); // five lines joined
+  assert.equal(textMatches('PROHIBITED AT ALL TIMES', street.text!), true);
+  assert.equal(textMatches('ALL TIMES', street.text!), true); // part of one line
+  assert.equal(textMatches('C42', [...street.text!, ...street.textMinor!]), true);
+  // OCR misreads at ≥ 0.1 normalised edit distance are not the text
+  assert.equal(textMatches('Wivenioe rark', ['Sports Centre', 'Wivenhoe Park']), false);
+  assert.equal(textMatches('gallerlies the ship', ['priory galleries at the ship']), false);
+  assert.equal(textMatches('GM 126', ['GM 125']), false);
+  assert.equal(textMatches('WEEKmeda', ['unicef', 'WEEKmedia']), false);
+  // one misread word is not diluted by a long quote of several lines
+  const sign = ['Sports Centre', 'Wivenhoe Park', 'Conference Centre', 'Car Parks'];
+  assert.equal(textMatches('Sports Centre Wivenioe -ark Conference Centre Car Parks', sign), false);
+  assert.equal(textMatches('Sports Centre Wivenhoe Park Conference Centre Car Parks', sign), true);
+  // spacing lost or added by OCR is the same text
+  assert.equal(textMatches('NOPARKING', street.text!), true);
+  assert.equal(textMatches('GM125', ['GM 125']), true);
+  // lines not in order on the sign do not join
+  assert.equal(textMatches('TIMES NOTICE', street.text!), false);
+});
+
+test('wrong-quote rate counts each quoted span', () => {
+  const s = summarizeHallucination([
+    { caption: 'a barrier that reads "NO PARKING" and "NO PARKING"', truth: street },
+    { caption: 'a sign that reads "NOTICE DOUBLE PARKING" and "Wivenioe rark"', truth: street },
+  ]);
+  assert.equal(s.quotes, 4);
+  assert.equal(s.wrongQuoteRate, 1 / 4);
+});
+
+test('recall and added share on hand-computed captions', () => {
+  const truth: ImageTruth = {
+    objects: new Set(['person', 'car', 'bicycle']),
+    maybe: new Set(),
+    colors: new Map(),
+    text: ['NO PARKING', 'GM 125'],
+  };
+  const originals = ['A man riding a bike down a street.'];
+  const s = summarizeHallucination([
+    // states person, bicycle (objects 2/3) and "GM 125" (text 1/2); original lacked car, NO PARKING, GM 125
+    { caption: 'A man riding a bike past a generator that reads "GM 125".', truth, originals },
+  ]);
+  assert.equal(s.objectRecall, 2 / 3);
+  assert.equal(s.textRecall, 1 / 2);
+  assert.equal(s.recall, 3 / 5);
+  assert.equal(s.lackedItems, 3);
+  assert.equal(s.addedShare, 1 / 3);
+  // the original itself adds nothing over itself
+  const o = summarizeHallucination([{ caption: originals[0]!, truth, originals }]);
+  assert.equal(o.addedShare, 0);
+  assert.equal(o.recall, 2 / 5);
+});
+
+test('words per caption counts tokens with a letter or digit', () => {
+  const s = summarizeHallucination([
+    { caption: 'a dog , on a porch', truth: street },
+    { caption: 'two cats - sleeping', truth: street },
+  ]);
+  assert.equal(s.wordsPerCaption, (5 + 3) / 2);
+});
