@@ -5,6 +5,7 @@
 import type { Db } from '../db/client.ts';
 import { createBenchmarkActivities } from './benchmark.ts';
 import { createBookkeepingActivities } from './bookkeeping.ts';
+import { createExportActivities } from './export.ts';
 import { createIngestActivity } from './ingest.ts';
 import { createStageBatchActivity } from './stage-batch.ts';
 import { createTrainActivities } from './train.ts';
@@ -18,7 +19,8 @@ export interface ActivityDeps {
 export function createActivities(deps: ActivityDeps) {
   return {
     ...createBookkeepingActivities(deps.db),
-    ingest: createIngestActivity(deps.db),
+    ingest: createIngestActivity(deps.db, deps.stateDir),
+    ...createExportActivities(deps.db),
     runStageBatch: createStageBatchActivity(deps.db),
     ...createTrainActivities(deps.db, deps.stateDir),
     ...createBenchmarkActivities(deps.db, deps.stateDir),

@@ -20,6 +20,7 @@ import {
   workersForCommand,
   type Session,
 } from './context.ts';
+import { exportCommand, exportOptionsFromFlags, formatShow, showCommand } from './commands/export.ts';
 import { ingestCommand } from './commands/ingest.ts';
 import { followRun, formatStatus, loadConfigFile, pipelineStatus, resumeRun, startPipeline } from './commands/runs.ts';
 import { createSchedule, deleteSchedule, describeSchedule, formatSchedule, listSchedules, triggerSchedule } from './commands/schedules.ts';
@@ -31,7 +32,12 @@ const USAGE = `fusecap — enrich image-caption datasets (FuseCap) as a durable 
 usage:
   fusecap up [--queues io,vision,llm,gpu]       start the Temporal dev server (unless TEMPORAL_ADDRESS) and workers
   fusecap worker --queues io,vision             workers only (production: one kind per machine type)
-  fusecap ingest DATASET --manifest FILE [--root DIR]
+  fusecap ingest DATASET --manifest FILE|DIR [--root DIR]  FILE: .jsonl, .csv, COCO .json, WebDataset .tar,
+                                                Parquet .parquet; DIR: a folder of .tar / .parquet shards
+  fusecap export DATASET --format jsonl|coco|webdataset|parquet --out DIR [--captions fused|original|generated]
+                 [--run RUN] [--fuser MODEL[@VERSION]] [--only kept|grounded] [--split S] [--shard-size N]
+                 [--with-experts] [--with-images] [--license SPDX]
+  fusecap show IMAGE [--dataset DATASET] [--json]  an image (id, sha256 prefix or path): captions, stages, runs
   fusecap run DATASET [--config FILE] [--stages probe,detect,...] [--batch-size N] [--id RUN] [--detach]
                      [--retry-errors]           also re-run stored errors that may pass (missing file, upstream failed)
   fusecap demo                                  ingest the bundled sample dataset and run the whole pipeline
@@ -63,6 +69,17 @@ export async function main(argv: string[]): Promise<number> {
       dataset: { type: 'string' },
       queues: { type: 'string' },
       detach: { type: 'boolean', default: false },
+      format: { type: 'string' },
+      out: { type: 'string' },
+      captions: { type: 'string' },
+      run: { type: 'string' },
+      fuser: { type: 'string' },
+      only: { type: 'string' },
+      split: { type: 'string' },
+      'shard-size': { type: 'string' },
+      'with-experts': { type: 'boolean', default: false },
+      'with-images': { type: 'boolean', default: false },
+      license: { type: 'string' },
       json: { type: 'boolean', default: false },
       'retry-errors': { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
@@ -114,10 +131,31 @@ export async function main(argv: string[]): Promise<number> {
     }
     case 'ingest': {
       const datasetId = need(rest[0], 'ingest needs a DATASET name');
-      const manifest = need(values.manifest, 'ingest needs --manifest FILE (captions.jsonl, .csv, or COCO captions .json)');
+      const manifest = need(
+        values.manifest,
+        'ingest needs --manifest FILE|DIR (captions.jsonl, .csv, COCO captions .json, WebDataset .tar, .parquet, or a folder of shards)',
+      );
       const result = await withWorkers((s) => ingestCommand(s, { datasetId, manifest, root: values.root }));
       console.log(JSON.stringify(result, null, 2));
       return 0;
+    }
+    case 'export': {
+      const datasetId = need(rest[0], 'export needs a DATASET name');
+      let options;
+      try {
+        options = exportOptionsFromFlags(datasetId, values);
+      } catch (error) {
+        throw new UsageError((error as Error).message);
+      }
+      const result = await withWorkers((s) => exportCommand(s, options));
+      console.log(JSON.stringify(result, null, 2));
+      return 0;
+    }
+    case 'show': {
+      const ref = need(rest[0], 'show needs an IMAGE (image id, sha256 prefix or stored path)');
+      const result = await withWorkers((s) => showCommand(s, { ref, datasetId: values.dataset }));
+      console.log(values.json ? JSON.stringify(result, null, 2) : formatShow(result));
+      return result.matches.length ? 0 : 1;
     }
     case 'run':
     case 'demo': {
@@ -232,7 +270,9 @@ export async function main(argv: string[]): Promise<number> {
       });
     }
     default:
-      throw new UsageError(`unknown command "${command}"; commands: up, worker, ingest, run, demo, status, resume, schedule`);
+      throw new UsageError(
+        `unknown command "${command}"; commands: up, worker, ingest, export, show, run, demo, status, resume, report, schedule`,
+      );
   }
 }
 

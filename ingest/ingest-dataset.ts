@@ -10,13 +10,18 @@ import { insertNewImages, insertOriginalCaptions, recordIngestIssues, upsertData
 import type { NewCaption, NewImage } from '../db/schema/index.ts';
 import { sha256File } from '../lib/hash.ts';
 import { isInside, realPathInside } from '../lib/dataset-paths.ts';
-import { type ManifestEntry, type ManifestIssue, readManifest, detectFormat } from './manifest.ts';
+import { ingestShards } from './ingest-shards.ts';
+import { type ManifestEntry, type ManifestIssue, ManifestError, readManifest, detectFormat } from './manifest.ts';
+import { isShardSource } from './shards.ts';
 
 export interface IngestInput {
   datasetId: string;
   /** Folder the manifest's paths are relative to (default: the manifest's folder). */
   root: string;
+  /** A manifest (.jsonl, .csv, COCO .json), or a shard source: a .tar / .parquet file or a folder of them. */
   manifest: string;
+  /** Content-addressed store that shard images are extracted into (`<state dir>/blobs`). */
+  blobDir?: string;
 }
 
 export interface IngestResult {
@@ -55,6 +60,10 @@ export async function ingestDataset(
   validateDatasetId(input.datasetId);
   const root = resolve(input.root);
   const manifestPath = resolve(input.manifest);
+  if (await isShardSource(manifestPath)) {
+    if (!input.blobDir) throw new ManifestError(`ingesting shards (${manifestPath}) needs a blob store folder`);
+    return ingestShards(db, { datasetId: input.datasetId, source: manifestPath, root, blobDir: input.blobDir }, onProgress);
+  }
   const format = detectFormat(manifestPath);
   // Parsing happens before anything is written: a malformed manifest throws here and nothing changes.
   const { entries, issues } = readManifest(manifestPath, format);

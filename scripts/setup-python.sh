@@ -32,7 +32,7 @@ fi
 
 "$venv/bin/python" - <<'PY'
 import importlib
-for name in ("torch", "transformers", "tokenizers", "onnx", "onnxruntime", "numpy", "PIL"):
+for name in ("torch", "transformers", "tokenizers", "onnx", "onnxruntime", "numpy", "PIL", "pyarrow", "webdataset"):
     try:
         module = importlib.import_module(name)
         print(f"{name} {getattr(module, '__version__', '?')}")

@@ -4,3 +4,4 @@ export { enrichDataset, processBatch } from './enrich.ts';
 export { ingestDatasetWorkflow } from './ingest.ts';
 export { scheduledEnrichment } from './scheduled.ts';
 export { reportWorkflow } from './report.ts';
+export { exportDatasetWorkflow, showImageWorkflow } from './export.ts';

@@ -5,6 +5,16 @@
 
 import { bigint, index, integer, jsonb, pgTable, serial, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
+export interface ImageOrigin {
+  kind: 'webdataset' | 'parquet';
+  /** Shard file, absolute. */
+  shard: string;
+  /** Member key (WebDataset) or row number (Parquet) inside the shard. */
+  key: string;
+  /** The URL the image was downloaded from, when the shard says (img2dataset's `url`). */
+  url?: string;
+}
+
 export const datasets = pgTable('datasets', {
   id: text('id').primaryKey(), // user-facing name, e.g. "sample"; also the Temporal search attribute value
   root: text('root').notNull(), // absolute folder that image paths are relative to
@@ -20,7 +30,13 @@ export const images = pgTable(
       .notNull()
       .references(() => datasets.id, { onDelete: 'cascade' }),
     sha256: text('sha256').notNull(),
-    path: text('path').notNull(), // relative to datasets.root, never escaping it
+    /**
+     * Relative to datasets.root, never escaping it; or, for images that came out of a WebDataset or
+     * Parquet shard, absolute inside fusecap's content-addressed store (`<state dir>/blobs/`).
+     */
+    path: text('path').notNull(),
+    /** Where a shard image came from (shard file, member key, source URL); null for plain files. */
+    origin: jsonb('origin').$type<ImageOrigin>(),
     bytes: bigint('bytes', { mode: 'number' }).notNull(),
     split: text('split'), // Karpathy split (train/val/test/restval) when the source has one
     /** Filled by the probe stage; null until then or when the image cannot be decoded. */
