@@ -101,7 +101,11 @@ if [ $# -gt 0 ]; then
 else
   # node 20's --test does not expand globs itself.
   shopt -s globstar nullglob
-  FILES=(test/**/*.test.ts)
+  FILES=()
+  for f in test/**/*.test.ts; do
+    # test/manual/: checks that need what CI machines lack (see test/manual/README.md); run by hand.
+    [[ "$f" == test/manual/* ]] || FILES+=("$f")
+  done
   shopt -u globstar nullglob
 fi
 if [ ${#FILES[@]} -eq 0 ]; then

