@@ -18,6 +18,7 @@ import { createStageBatchActivity, type StageBatchInput, type StageBatchResult }
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
 import { datasetStageResults, pageImageIds } from '../../db/queries/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
+import { stageImplementation } from '../../stages/implementations.ts';
 import { freshPglite, SAMPLE_DIR } from '../support/services.ts';
 
 let database: Awaited<ReturnType<typeof freshPglite>>;
@@ -64,7 +65,12 @@ before(async () => {
   await ingestDataset(database.db, { datasetId: 'b', root: dir, manifest });
   maxSeq = (await pageImageIds(database.db, { datasetId: 'b', afterSeq: 0, untilSeq: 1e9, limit: 100 })).length;
 });
-after(async () => database?.cleanup());
+after(async () => {
+  // The stages keep their loaded models per process (the OCR engine's worker thread among them): free
+  // them, or the test file's process never exits.
+  for (const stage of ['probe', 'detect', 'ocr', 'fuse']) await (await stageImplementation(stage)).dispose?.();
+  await database?.cleanup();
+});
 
 describe('runStageBatch in MockActivityEnvironment', () => {
   test('bad images become per-image rows with stable codes; the batch succeeds; a rerun does no work', async () => {
