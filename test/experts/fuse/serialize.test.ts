@@ -32,7 +32,7 @@ describe('serializing expert outputs for a model fuser', () => {
   });
 
   test('a page of text is quoted up to maxTextWords, marked as cut', () => {
-    assert.deepEqual(serializeFacts(buildFacts(loadFixture('page'), ALL)).texts, ['"Region-based segmentation…" (confidence 0.88)']);
+    assert.deepEqual(serializeFacts(buildFacts(loadFixture('page'), ALL)).texts, ['"Region-based segmentation…" (confidence 0.96)']);
   });
 
   test('person attributes are listed', () => {
