@@ -90,7 +90,9 @@ describe('errors that are not the image’s fault', () => {
     await ingest('thread', 24);
     const handle = await run('thread', {
       pipeline: { stages: ['detect'], batchSize: 24, maxConcurrentBatches: 1, benchmark: false },
-      detect: { threads: 1 },
+      // Runtime tfjs: terminating a thread while onnxruntime-node runs a session in it aborts the whole
+      // process (`terminate called after throwing an instance of 'Napi::Error'`), an open bug (issue 13).
+      detect: { threads: 1, runtime: 'tfjs' },
     });
     await waitFor('a few detections', async () => (await rowsOf('thread', 'detect')).rows >= 3);
     const [victim] = ModelThread.running('detect');
