@@ -13,6 +13,7 @@
  *   that keeps one detection in flight per detector thread (config detect.threads) and runs attributes
  *   on the main thread as detections arrive, beside an OCR lane whose reads run in the OCR thread.
  *   Both use the same expert instances with the same settings;
+ * - decode per image for the three vision stages: each decoding the file itself vs the shared decode;
  * - maximum resident memory (RSS) of the process with all models loaded (the onnx arrangement runs first,
  *   in a fresh process; the tfjs one after it, so its figure includes what the first left behind);
  * - Python RapidOCR (rapidocr-onnxruntime, same PP-OCR family) on the same images with the same thread
@@ -33,6 +34,7 @@ import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import { createOcr } from '../experts/ocr/index.ts';
 import { defaultModelDir } from '../experts/ocr/model-files.ts';
 import type { AttributesOutput, DetectOutput, ModelRef, OcrOutput } from '../experts/types.ts';
+import { DecodedImageCache } from '../lib/decoded-images.ts';
 import { decodeImage, type DecodedImage } from '../lib/image.ts';
 import { renderTextCases } from '../test/experts/ocr/rendered-text.ts';
 
@@ -391,6 +393,29 @@ function showArrangement(name: string, a: Arrangement): void {
   );
 }
 
+/**
+ * What decoding costs the three vision stages per image: each stage decoding the file itself (as before
+ * lib/decoded-images.ts) vs the shared decode they use now (one decode, two cache hits).
+ */
+async function decodeCost(files: string[], repeat: number): Promise<{ perStageMs: number; sharedMs: number; saved: number }> {
+  let perStage = 0;
+  let shared = 0;
+  for (let r = 0; r < repeat; r++) {
+    for (const file of files) {
+      const t0 = performance.now();
+      for (let stage = 0; stage < 3; stage++) await decodeImage(file);
+      perStage += performance.now() - t0;
+      const cache = new DecodedImageCache(256 * 1024 * 1024);
+      const t1 = performance.now();
+      await Promise.all([cache.get(file), cache.get(file)]); // detect and ocr, same level
+      await cache.get(file); // attributes, after detect
+      shared += performance.now() - t1;
+    }
+  }
+  const n = files.length * repeat;
+  return { perStageMs: round(perStage / n), sharedMs: round(shared / n), saved: round((perStage - shared) / n) };
+}
+
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
   const defaults = configSchema.parse({});
@@ -430,6 +455,11 @@ async function main(): Promise<void> {
     const ratio = (rapid: Record<string, unknown>): number | null =>
       typeof rapid.imagesPerSecond === 'number' ? round(ourOcrRate / rapid.imagesPerSecond, 2) : null;
 
+    const decode = await decodeCost(files, args.repeat);
+    console.log(
+      `decode per image, three vision stages: ${decode.perStageMs} ms decoding in each stage vs ${decode.sharedMs} ms shared (saves ${decode.saved} ms)`,
+    );
+
     const onnxVsTfjs = onnx.together.pipelinedImagesPerSecond / tfjs.together.pipelinedImagesPerSecond;
     const centernetOnnx = alone['centernet/onnx'] as { p50: number };
     const summary = {
@@ -443,6 +473,7 @@ async function main(): Promise<void> {
       memory: onnx.memory,
       tfjsRuntime: { experts: { detect: tfjs.detect, attributes: tfjs.attributes }, together: tfjs.together, memory: tfjs.memory },
       onnxVsTfjsTogether: round(onnxVsTfjs, 2),
+      decodePerImageMs: decode,
       rapidocr: {
         ourImagesPerSecond: round(ourOcrRate, 2),
         matched: { ...omitTexts(rapidMatched), ratio: ratio(rapidMatched) },

@@ -6,7 +6,7 @@
 import type { FusecapConfig } from '../config/schema.ts';
 import { type AttributeRecognizer, attributesModelRef, createAttributeRecognizer } from '../experts/attributes/index.ts';
 import type { AttributesOutput } from '../experts/types.ts';
-import { decodeImage } from '../lib/image.ts';
+import { decodeForStage } from '../lib/decoded-images.ts';
 import { ModelSlot } from '../lib/model-slot.ts';
 import { StageInputError } from '../lib/errors.ts';
 import type { StageImpl } from './types.ts';
@@ -34,7 +34,7 @@ export const attributesStage: StageImpl<AttributesOutput> = {
     if (detections.objects.length === 0) return { objects: [], counts: {} };
     const recognizer = await getRecognizer(config);
     input.signal.throwIfAborted();
-    const image = await decodeImage(input.image.path);
+    const image = await decodeForStage(input.image.path);
     if (image.width !== detections.imageWidth || image.height !== detections.imageHeight) {
       throw new StageInputError(
         `image is ${image.width}×${image.height} but detect ran on ${detections.imageWidth}×${detections.imageHeight}; the file changed since detect`,

@@ -1,14 +1,14 @@
 /**
  * detect stage: decode the image upright (lib/image.ts) and run the object detector on it. Boxes are in
  * upright-image pixels; an image without objects gives `{ objects: [] }`; an unreadable image is a
- * StageInputError from decodeImage. One detector per worker process, created on first use (or by load())
+ * StageInputError from decodeImage (through the shared decode, lib/decoded-images.ts). One detector per worker process, created on first use (or by load())
  * and replaced only when the config's detect section changes.
  */
 import type { FusecapConfig } from '../config/schema.ts';
 import { createDetectFilters, type DetectFilters, describeFilters } from '../experts/detect/filters.ts';
 import { createDetector, type Detector, detectorModelRef } from '../experts/detect/index.ts';
 import type { DetectOutput } from '../experts/types.ts';
-import { decodeImage } from '../lib/image.ts';
+import { decodeForStage } from '../lib/decoded-images.ts';
 import { ModelSlot } from '../lib/model-slot.ts';
 import type { StageImpl } from './types.ts';
 
@@ -42,7 +42,7 @@ export const detectStage: StageImpl<DetectOutput> = {
   async run(input, config) {
     const detector = await getDetector(config);
     input.signal.throwIfAborted();
-    const image = await decodeImage(input.image.path);
+    const image = await decodeForStage(input.image.path);
     input.signal.throwIfAborted();
     const detected = await detector.detect(image);
     input.signal.throwIfAborted();

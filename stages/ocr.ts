@@ -1,12 +1,12 @@
 /**
  * ocr stage: decode the image upright (lib/image.ts) and read its text with the OCR expert. An image
- * without text gives `{ lines: [] }`; an unreadable image is a StageInputError from decodeImage.
+ * without text gives `{ lines: [] }`; an unreadable image is a StageInputError from decodeImage (through the shared decode, lib/decoded-images.ts).
  * One engine per worker process, created on first use (or by load()) and kept for every later image.
  */
 import type { FusecapConfig } from '../config/schema.ts';
 import { createOcr, ocrModelRef, type OcrEngine } from '../experts/ocr/index.ts';
 import type { OcrOutput } from '../experts/types.ts';
-import { decodeImage } from '../lib/image.ts';
+import { decodeForStage } from '../lib/decoded-images.ts';
 import { ModelSlot } from '../lib/model-slot.ts';
 import type { StageImpl } from './types.ts';
 
@@ -36,7 +36,7 @@ export const ocrStage: StageImpl<OcrOutput> = {
   async run(input, config) {
     const ocr = await getEngine(config);
     input.signal.throwIfAborted();
-    const image = await decodeImage(input.image.path);
+    const image = await decodeForStage(input.image.path);
     input.signal.throwIfAborted();
     return ocr.read(image);
   },

@@ -10,16 +10,9 @@ import type { StageBatchResult } from '../activities/stage-batch.ts';
 import type { FusecapConfig } from '../config/schema.ts';
 import { bookkeeping, stageActivities } from './proxies.ts';
 import { currentQueuePrefix } from './queues.ts';
+import { addBatchResults, type StageTotals } from './totals.ts';
 
-export interface StageTotals {
-  images: number;
-  processed: number;
-  skipped: number;
-  failed: number;
-  errorsByCode: Record<string, number>;
-  workMs: number;
-  activityMs: number;
-}
+export type { StageTotals } from './totals.ts';
 
 export interface EnrichInput {
   runId: string;
@@ -41,11 +34,15 @@ export interface EnrichProgress {
   imagesPlanned: number;
   batchesDone: number;
   batchesInFlight: number;
+  /** Workflow ids of the batches running now: their `batchProgress` query has the stages they finished. */
+  batchesRunning?: string[];
   totals: Record<string, StageTotals>;
   done: boolean;
 }
 
 export const enrichProgressQuery = defineQuery<EnrichProgress>('progress');
+/** A running batch's finished stages, so progress moves stage by stage rather than batch by batch. */
+export const batchProgressQuery = defineQuery<StageBatchResult[]>('batchProgress');
 
 export interface BatchInput {
   runId: string;
@@ -60,35 +57,30 @@ export interface BatchInput {
 /** One batch: each level's stages concurrently, levels in order. */
 export async function processBatch(input: BatchInput): Promise<StageBatchResult[]> {
   const results: StageBatchResult[] = [];
+  // In the order they finish (the result keeps the levels' order); only the query reads it.
+  const finished: StageBatchResult[] = [];
+  setHandler(batchProgressQuery, () => finished);
   for (const level of input.levels) {
     const outcomes = await Promise.all(
       level.map((stage) =>
-        stageActivities(stage, input.config.pipeline.stageAttempts).runStageBatch({
-          runId: input.runId,
-          datasetId: input.datasetId,
-          stage,
-          range: { afterSeq: input.afterSeq, untilSeq: input.untilSeq },
-          config: input.config,
-          ...(input.retryErrors ? { retryErrors: true } : {}),
-        }),
+        stageActivities(stage, input.config.pipeline.stageAttempts)
+          .runStageBatch({
+            runId: input.runId,
+            datasetId: input.datasetId,
+            stage,
+            range: { afterSeq: input.afterSeq, untilSeq: input.untilSeq },
+            config: input.config,
+            ...(input.retryErrors ? { retryErrors: true } : {}),
+          })
+          .then((outcome) => {
+            finished.push(outcome);
+            return outcome;
+          }),
       ),
     );
     results.push(...outcomes);
   }
   return results;
-}
-
-export function addBatchResults(totals: Record<string, StageTotals>, results: StageBatchResult[]): void {
-  for (const r of results) {
-    const t = (totals[r.stage] ??= { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 });
-    t.images += r.images;
-    t.processed += r.processed;
-    t.skipped += r.skipped;
-    t.failed += r.failed;
-    t.workMs += r.workMs;
-    t.activityMs += r.activityMs ?? 0;
-    for (const [code, n] of Object.entries(r.errorsByCode)) t.errorsByCode[code] = (t.errorsByCode[code] ?? 0) + n;
-  }
 }
 
 export async function enrichDataset(input: EnrichInput): Promise<{ totals: Record<string, StageTotals>; batches: number; images: number }> {
@@ -97,11 +89,19 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   let cursor = input.cursor ?? input.afterSeq;
   let batchesDone = input.batchesDone ?? 0;
   let inFlight = 0;
+  const runningIds = new Set<string>();
   const db = bookkeeping();
   const imagesPlanned =
     input.imagesPlanned ??
     (await db.countImagesInRange({ datasetId: input.datasetId, afterSeq: input.afterSeq, untilSeq: input.untilSeq }));
-  setHandler(enrichProgressQuery, () => ({ imagesPlanned, batchesDone, batchesInFlight: inFlight, totals, done: false }));
+  setHandler(enrichProgressQuery, () => ({
+    imagesPlanned,
+    batchesDone,
+    batchesInFlight: inFlight,
+    batchesRunning: [...runningIds],
+    totals,
+    done: false,
+  }));
 
   const plan = await db.planBatches({
     datasetId: input.datasetId,
@@ -114,7 +114,8 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   const running = new Set<Promise<void>>();
   for (const range of plan.ranges) {
     while (running.size >= pipeline.maxConcurrentBatches) await Promise.race(running);
-    const child = executeBatch(`${batchIds}/batch-${range.afterSeq}-${range.untilSeq}`, [
+    const childId = `${batchIds}/batch-${range.afterSeq}-${range.untilSeq}`;
+    const child = executeBatch(childId, [
       {
         runId: input.runId,
         datasetId: input.datasetId,
@@ -126,10 +127,12 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
       },
     ]);
     inFlight++;
+    runningIds.add(childId);
     const tracked: Promise<void> = child.then((results) => {
       addBatchResults(totals, results);
       batchesDone++;
       inFlight--;
+      runningIds.delete(childId);
       running.delete(tracked);
     });
     running.add(tracked);

@@ -3,7 +3,9 @@ import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@tempor
 import { FusecapDatasetKey, FusecapRunKindKey } from '../../workflows/search-attributes.ts';
 import { readFileSync } from 'node:fs';
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
+import type { StageBatchResult } from '../../activities/stage-batch.ts';
 import type { EnrichProgress } from '../../workflows/enrich.ts';
+import { addBatchResults } from '../../workflows/totals.ts';
 import type { PipelineInput, PipelineResult, PipelineStatus } from '../../workflows/pipeline.ts';
 import { queueName } from '../../workflows/queues.ts';
 import type { Session } from '../context.ts';
@@ -67,6 +69,7 @@ export async function pipelineStatus(
     if (status?.enrichWorkflowId) {
       try {
         progress = await client.workflow.getHandle(status.enrichWorkflowId).query<EnrichProgress>('progress');
+        if (progress?.batchesRunning?.length) progress = await withRunningBatches(client, progress);
       } catch {
         // Not started yet, or closed and its worker gone: the pipeline's own totals are the fallback.
       }
@@ -75,6 +78,19 @@ export async function pipelineStatus(
     // Closed runs answer queries only while a worker can replay them; describe() still tells the state.
   }
   return { status, progress, state };
+}
+
+/** Adds the stages that running batches have finished to the totals, so progress moves stage by stage. */
+async function withRunningBatches(client: Client, progress: EnrichProgress): Promise<EnrichProgress> {
+  const totals = structuredClone(progress.totals);
+  for (const id of progress.batchesRunning ?? []) {
+    try {
+      addBatchResults(totals, await client.workflow.getHandle(id).query<StageBatchResult[]>('batchProgress'));
+    } catch {
+      // Finished between the two queries (its results are in the next totals), or recorded before this query existed.
+    }
+  }
+  return { ...progress, totals };
 }
 
 export function formatStatus(runId: string, s: Awaited<ReturnType<typeof pipelineStatus>>): string {
