@@ -19,7 +19,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join, resolve, sep } from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import type { Db } from '../db/client.ts';
 import {
@@ -33,6 +33,7 @@ import {
 import { runTrainer, trainerArgs, TrainerProcessError, type TrainerEvent } from '../captioner/train-process.ts';
 import { pythonOf } from '../captioner/trainer-client.ts';
 import { REPO_ROOT, safeFileName } from '../lib/paths.ts';
+import { asUnwritable, UnwritableError } from '../lib/unwritable.ts';
 import { stageKeyByName } from '../stages/keys.ts';
 
 export interface TrainInput {
@@ -122,94 +123,121 @@ export function createTrainActivities(db: Db, stateDir: string) {
 
   return {
     async trainCaptioner(raw: TrainInput): Promise<TrainResult> {
-      const input = { ...raw, config: configSchema.parse(raw.config) };
-      const { train } = input.config;
-      const context = Context.current();
-      const runDir = join(artifacts, 'runs', safeFileName(input.runId));
-      mkdirSync(runDir, { recursive: true });
-      const manifest = join(runDir, 'manifest.jsonl');
-      const pairs = await exportTrainingManifest(db, input, manifest);
-
-      // Resume from the newest recorded checkpoint whose files still exist.
-      const previous = (await listCheckpoints(db, { runId: input.runId })).filter((c) => existsSync(c.path)).at(-1);
-      const args = trainerArgs(train, {
-        manifest,
-        out: join(runDir, 'train'),
-        resumeFrom: previous?.path,
-        prompt: input.config.caption.prompt,
-      });
-      let lastStep = previous?.step ?? 0;
-      let lastLoss: number | null = null;
-      let firstStep: number | null = null;
-      let pending: Promise<unknown> = Promise.resolve();
-      const ticker = setInterval(() => context.heartbeat({ step: lastStep }), 5_000);
-      let final: TrainerEvent = { event: 'done', step: lastStep, steps: train.steps, checkpoint: null, time: 0 };
-      // A retry after the last checkpoint was recorded (e.g. the export failed) has nothing left to train.
-      const trainingDone = (previous?.step ?? 0) >= train.steps;
       try {
-        if (!trainingDone)
-          final = await runTrainer({
-            python: pythonOf(input.config),
-            args,
-            cwd: REPO_ROOT,
-            signal: context.cancellationSignal,
-            onEvent: (event) => {
-              if (event.event === 'step') {
-                lastStep = event.step as number;
-                firstStep ??= lastStep;
-                lastLoss = event.loss as number;
-                context.heartbeat({ step: lastStep, loss: lastLoss });
-              } else if (event.event === 'checkpoint') {
-                const cp = event as Extract<TrainerEvent, { event: 'checkpoint' }>;
-                pending = pending.then(() => recordCheckpoint(input.runId, cp, train.keepLast));
-              }
-            },
-          });
-        await pending;
+        return await runTraining(raw);
       } catch (error) {
-        await pending.catch(() => undefined);
-        if (error instanceof TrainerProcessError && error.kind === 'usage') {
-          throw ApplicationFailure.nonRetryable(`trainer refused the run config: ${error.message}`, 'InvalidTrainConfig');
-        }
-        throw error;
-      } finally {
-        clearInterval(ticker);
+        const unwritable = artifactsUnwritable(error, artifacts);
+        if (!unwritable) throw error;
+        // Retrying cannot free a disk or fix a mount: fail the run now, naming the path. Every checkpoint
+        // recorded so far stays (rows and files); `fusecap resume` trains on from the newest one.
+        throw ApplicationFailure.nonRetryable(
+          `${unwritable.message}; make it writable (or free space), then \`fusecap resume ${raw.runId}\` continues from the last recorded checkpoint`,
+          'ArtifactsUnwritable',
+        );
       }
-      if (final.event !== 'done')
-        throw new Error(`trainer stopped at step ${lastStep} (${final.event}); the retry resumes from the last checkpoint`);
-      const checkpoints = await listCheckpoints(db, { runId: input.runId });
-      const last = checkpoints.at(-1);
-      if (!last) throw new Error('trainer finished without a checkpoint');
-
-      // ONNX export of the final checkpoint, content-addressed like the checkpoint itself.
-      const exportDir = join(artifacts, 'exports', last.sha256);
-      if (!existsSync(join(exportDir, 'export.json'))) {
-        const tmp = `${exportDir}.tmp-${process.pid}`;
-        rmSync(tmp, { recursive: true, force: true });
-        await runTrainer({
-          python: pythonOf(input.config),
-          args: ['-m', 'fusecap_trainer', 'export', '--checkpoint', last.path, '--out', tmp],
-          cwd: REPO_ROOT,
-          signal: context.cancellationSignal,
-        });
-        rmSync(exportDir, { recursive: true, force: true });
-        // rename is atomic: a crash never leaves a half-written export under the final name.
-        renameSync(tmp, exportDir);
-      }
-      const exportSha256 = (JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8')) as { sha256: string }).sha256;
-      await setCheckpointExport(db, { id: last.id, exportPath: exportDir, exportSha256 });
-      return {
-        checkpointId: last.id,
-        checkpointPath: last.path,
-        step: last.step,
-        exportDir,
-        exportSha256,
-        pairs,
-        captions: train.captions,
-        resumedFromStep: previous?.step ?? null,
-        firstStep,
-        finalLoss: lastLoss,
-      };
     },
   };
+
+  async function runTraining(raw: TrainInput): Promise<TrainResult> {
+    const input = { ...raw, config: configSchema.parse(raw.config) };
+    const { train } = input.config;
+    const context = Context.current();
+    const runDir = join(artifacts, 'runs', safeFileName(input.runId));
+    mkdirSync(runDir, { recursive: true });
+    const manifest = join(runDir, 'manifest.jsonl');
+    const pairs = await exportTrainingManifest(db, input, manifest);
+
+    // Resume from the newest recorded checkpoint whose files still exist.
+    const previous = (await listCheckpoints(db, { runId: input.runId })).filter((c) => existsSync(c.path)).at(-1);
+    const args = trainerArgs(train, {
+      manifest,
+      out: join(runDir, 'train'),
+      resumeFrom: previous?.path,
+      prompt: input.config.caption.prompt,
+    });
+    let lastStep = previous?.step ?? 0;
+    let lastLoss: number | null = null;
+    let firstStep: number | null = null;
+    let pending: Promise<unknown> = Promise.resolve();
+    const ticker = setInterval(() => context.heartbeat({ step: lastStep }), 5_000);
+    let final: TrainerEvent = { event: 'done', step: lastStep, steps: train.steps, checkpoint: null, time: 0 };
+    // A retry after the last checkpoint was recorded (e.g. the export failed) has nothing left to train.
+    const trainingDone = (previous?.step ?? 0) >= train.steps;
+    try {
+      if (!trainingDone)
+        final = await runTrainer({
+          python: pythonOf(input.config),
+          args,
+          cwd: REPO_ROOT,
+          signal: context.cancellationSignal,
+          onEvent: (event) => {
+            if (event.event === 'step') {
+              lastStep = event.step as number;
+              firstStep ??= lastStep;
+              lastLoss = event.loss as number;
+              context.heartbeat({ step: lastStep, loss: lastLoss });
+            } else if (event.event === 'checkpoint') {
+              const cp = event as Extract<TrainerEvent, { event: 'checkpoint' }>;
+              pending = pending.then(() => recordCheckpoint(input.runId, cp, train.keepLast));
+            }
+          },
+        });
+      await pending;
+    } catch (error) {
+      await pending.catch(() => undefined);
+      if (error instanceof TrainerProcessError && error.kind === 'usage') {
+        throw ApplicationFailure.nonRetryable(`trainer refused the run config: ${error.message}`, 'InvalidTrainConfig');
+      }
+      throw error;
+    } finally {
+      clearInterval(ticker);
+    }
+    if (final.event !== 'done')
+      throw new Error(`trainer stopped at step ${lastStep} (${final.event}); the retry resumes from the last checkpoint`);
+    const checkpoints = await listCheckpoints(db, { runId: input.runId });
+    const last = checkpoints.at(-1);
+    if (!last) throw new Error('trainer finished without a checkpoint');
+
+    // ONNX export of the final checkpoint, content-addressed like the checkpoint itself.
+    const exportDir = join(artifacts, 'exports', last.sha256);
+    if (!existsSync(join(exportDir, 'export.json'))) {
+      const tmp = `${exportDir}.tmp-${process.pid}`;
+      rmSync(tmp, { recursive: true, force: true });
+      await runTrainer({
+        python: pythonOf(input.config),
+        args: ['-m', 'fusecap_trainer', 'export', '--checkpoint', last.path, '--out', tmp],
+        cwd: REPO_ROOT,
+        signal: context.cancellationSignal,
+      });
+      rmSync(exportDir, { recursive: true, force: true });
+      // rename is atomic: a crash never leaves a half-written export under the final name.
+      renameSync(tmp, exportDir);
+    }
+    const exportSha256 = (JSON.parse(readFileSync(join(exportDir, 'export.json'), 'utf8')) as { sha256: string }).sha256;
+    await setCheckpointExport(db, { id: last.id, exportPath: exportDir, exportSha256 });
+    return {
+      checkpointId: last.id,
+      checkpointPath: last.path,
+      step: last.step,
+      exportDir,
+      exportSha256,
+      pairs,
+      captions: train.captions,
+      resumedFromStep: previous?.step ?? null,
+      firstStep,
+      finalLoss: lastLoss,
+    };
+  }
+}
+
+/** A write refused under the artifacts folder, by this process or by the trainer it supervises; else null. */
+function artifactsUnwritable(error: unknown, artifacts: string): UnwritableError | null {
+  const under = (path: string | undefined) => path !== undefined && (path === artifacts || path.startsWith(artifacts + sep));
+  if (error instanceof TrainerProcessError) {
+    return error.kind === 'unwritable' && error.path && error.code && under(resolve(error.path))
+      ? new UnwritableError(error.path, error.code, 'artifacts path')
+      : null;
+  }
+  const unwritable = asUnwritable(error, 'artifacts path');
+  return unwritable && under(unwritable.path) ? unwritable : null;
 }

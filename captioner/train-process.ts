@@ -33,6 +33,7 @@ export type TrainerEvent =
   | { event: 'done'; step: number; steps: number; checkpoint: CheckpointInfo | null; time: number }
   | { event: 'stopped'; step: number; signal: string; checkpoint: CheckpointInfo | null; time: number }
   | { event: 'error'; message: string; kind: 'usage' | 'internal'; time: number }
+  | { event: 'error'; message: string; kind: 'unwritable'; path: string; code: string; time: number }
   | ({ event: string } & Record<string, unknown>);
 
 export interface CheckpointInfo {
@@ -65,9 +66,14 @@ export class TrainerProcessError extends Error {
     readonly exitCode: number | null,
     readonly signal: NodeJS.Signals | null,
     readonly stderrTail: string,
-    /** 'usage' for errors the caller can fix (bad path, batch size): do not retry. */
-    readonly kind: 'usage' | 'internal' | 'crash' | 'aborted',
+    /**
+     * 'usage' for errors the caller can fix (bad path, batch size): do not retry. 'unwritable': an output
+     * folder refused a write (read-only, full disk); `path` and `code` name it.
+     */
+    readonly kind: 'usage' | 'internal' | 'unwritable' | 'crash' | 'aborted',
     readonly lastEvent: TrainerEvent | null,
+    readonly path?: string,
+    readonly code?: string,
   ) {
     super(message);
     this.name = 'TrainerProcessError';
@@ -142,8 +148,8 @@ export function runTrainer(options: RunTrainerOptions): Promise<TrainerEvent> {
       if (code === 0 && final) return resolve(final);
       const tail = stderr.trim().split('\n').slice(-15).join('\n');
       if (errorEvent && errorEvent.event === 'error') {
-        const e = errorEvent as { message: string; kind: 'usage' | 'internal' };
-        return reject(new TrainerProcessError(e.message, code, signal, tail, e.kind, last));
+        const e = errorEvent as { message: string; kind: 'usage' | 'internal' | 'unwritable'; path?: string; code?: string };
+        return reject(new TrainerProcessError(e.message, code, signal, tail, e.kind, last, e.path, e.code));
       }
       const aborted = options.signal?.aborted ?? false;
       const how = signal ? `was killed by ${signal}` : `exited with status ${code}`;

@@ -6,7 +6,8 @@
  */
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve, sep } from 'node:path';
+import { asUnwritable, UnwritableError } from '../lib/unwritable.ts';
 
 /** Buffered appends to one file; `write` awaits the disk only when 1 MiB has gathered (backpressure). */
 export class FileSink {
@@ -64,10 +65,21 @@ export async function writeAtomically<T>(outDir: string, write: (staging: string
   const out = resolve(outDir);
   const parent = dirname(out);
   const name = basename(out);
-  await mkdir(parent, { recursive: true });
-  removeStaleStaging(parent, name);
+  try {
+    await mkdir(parent, { recursive: true });
+    removeStaleStaging(parent, name);
+  } catch (error) {
+    // A recursive mkdir that meets a regular file on the way says EEXIST: the path runs through a file.
+    const e = error as NodeJS.ErrnoException;
+    if (e.code === 'EEXIST') throw new UnwritableError(e.path ?? parent, 'ENOTDIR', 'export folder');
+    throw unwritableOr(error, parent, parent);
+  }
   const staging = join(parent, `.${name}.partial-${process.pid}-${counter++}`);
-  await mkdir(staging);
+  try {
+    await mkdir(staging);
+  } catch (error) {
+    throw unwritableOr(error, parent, staging);
+  }
   try {
     const result = await write(staging);
     const old = join(parent, `.${name}.old-${process.pid}-${counter++}`);
@@ -76,9 +88,19 @@ export async function writeAtomically<T>(outDir: string, write: (staging: string
     await rm(old, { recursive: true, force: true });
     return result;
   } catch (error) {
-    await rm(staging, { recursive: true, force: true });
-    throw error;
+    await rm(staging, { recursive: true, force: true }).catch(() => undefined);
+    throw unwritableOr(error, parent, staging);
   }
+}
+
+/**
+ * A full disk or a read-only folder under the export's parent becomes one UnwritableError naming the path;
+ * anything else (a failing image read under the dataset root, a bug) is passed on as it is.
+ */
+function unwritableOr(error: unknown, parent: string, fallback: string): unknown {
+  const path = (error as NodeJS.ErrnoException).path ?? fallback;
+  const inside = path === parent || path.startsWith(parent + sep);
+  return (inside && asUnwritable(error, 'export folder', fallback)) || error;
 }
 
 /** Staging / replaced folders of exports whose process is gone (killed mid-way). */

@@ -17,6 +17,9 @@ type Reply =
 
 export type ThreadRequest = { id: number; type: string; [key: string]: unknown };
 
+/** Out-of-band message: end the thread once the model call now running has returned. */
+const END = '__end';
+
 export class ModelThread {
   /** Threads of this process that have not ended, for supervisors and tests that must find one. */
   private static readonly live = new Set<ModelThread>();
@@ -96,9 +99,22 @@ export class ModelThread {
     return this.closed === null;
   }
 
-  /** Ends the thread at once, without disposing its model: what a crash does. Pending requests reject. */
-  async terminate(): Promise<void> {
-    await this.worker.terminate();
+  /**
+   * Ends the thread without disposing its model, as a crash between two model calls does: the call
+   * running in the thread finishes, the thread then exits, and every request not answered by then rejects.
+   * The thread is never torn down in the middle of a native call: terminating a worker thread while
+   * onnxruntime-node runs a session in it aborts the whole process (`terminate called after throwing an
+   * instance of 'Napi::Error'`). A thread that has not ended after `graceMs` (hung) is terminated anyway.
+   */
+  async terminate(graceMs = 60_000): Promise<void> {
+    if (this.closed) return;
+    const exited = new Promise<void>((resolve) => this.worker.once('exit', () => resolve()));
+    this.worker.postMessage({ type: END });
+    let timer: NodeJS.Timeout | undefined;
+    const hung = new Promise<void>((resolve) => (timer = setTimeout(resolve, graceMs)));
+    await Promise.race([exited, hung]);
+    clearTimeout(timer);
+    if (this.closed === null) await this.worker.terminate();
   }
 
   /** Requests sent and not yet answered (queued in the thread or running). */
@@ -243,15 +259,32 @@ export function serveModel<M, D>(options: {
     (error: unknown) => port.postMessage({ type: 'failed', message: error instanceof Error ? error.message : String(error) }),
   );
   let queue: Promise<void> = Promise.resolve();
+  let running = false;
+  let ending = false;
   port.on('message', (request: ThreadRequest) => {
+    if (request.type === END) {
+      // Handled at once, not queued: exit now when idle, else as soon as the running call returns.
+      ending = true;
+      if (!running) process.exit(1);
+      return;
+    }
     queue = queue.then(async () => {
+      if (ending) return;
+      running = true;
+      let reply: Reply;
       try {
         const m = await model;
         const output = request.type === 'dispose' ? await options.dispose(m) : await options.handle(m, request);
-        port.postMessage({ type: 'result', id: request.id, ok: true, output });
+        reply = { type: 'result', id: request.id, ok: true, output };
       } catch (error) {
-        port.postMessage({ type: 'result', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) });
+        reply = { type: 'result', id: request.id, ok: false, message: error instanceof Error ? error.message : String(error) };
       }
+      running = false;
+      // A synchronous model call (tfjs wasm) holds the thread: let an END that arrived meanwhile be seen,
+      // so the call's result is lost as in a crash and the request rejects with the thread's exit.
+      await new Promise((resolve) => setImmediate(resolve));
+      if (ending) process.exit(1);
+      port.postMessage(reply);
     });
   });
 }

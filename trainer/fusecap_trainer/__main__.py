@@ -4,6 +4,7 @@ Exit status: 0 done (or stopped on SIGTERM with a checkpoint), 2 a usage error t
 (reported as an `error` event), 1 an unexpected failure (error event + traceback on stderr)."""
 
 import argparse
+import errno
 import os
 import sys
 import traceback
@@ -83,6 +84,9 @@ def _die_with_parent() -> None:
         pass
 
 
+_UNWRITABLE = {errno.EACCES, errno.EPERM, errno.EROFS, errno.ENOSPC, errno.EDQUOT, errno.ENOTDIR}
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     _die_with_parent()
@@ -106,6 +110,18 @@ def main(argv: list[str] | None = None) -> int:
         emit("error", message=str(e), kind="usage")
         print(f"error: {e}", file=sys.stderr)
         return 2
+    except OSError as e:
+        if e.errno not in _UNWRITABLE:
+            traceback.print_exc()
+            emit("error", message=f"{type(e).__name__}: {e}", kind="internal")
+            return 1
+        # A read-only, full or forbidden output folder: the supervisor fails the run naming the path, and a
+        # resume once it is writable again continues from the last checkpoint it recorded.
+        path = e.filename or ""
+        emit("error", message=f"cannot write {path}: {e.strerror}", kind="unwritable", path=path,
+             code=errno.errorcode.get(e.errno, str(e.errno)))
+        print(f"error: cannot write {path}: {e.strerror}", file=sys.stderr)
+        return 3
     except Exception as e:  # anything else is a bug or an environment problem: keep the traceback
         traceback.print_exc()
         emit("error", message=f"{type(e).__name__}: {e}", kind="internal")

@@ -9,8 +9,10 @@ A folder is written under a temporary name and renamed when complete, so a folde
 always whole: a run killed mid-save leaves only a `.tmp-*` folder, which the next save removes.
 """
 
+import errno
 import hashlib
 import json
+import os
 import random
 import shutil
 import time
@@ -52,6 +54,29 @@ def set_rng_state(state: dict) -> None:
         torch.cuda.set_rng_state_all(state["cuda"])
 
 
+def _torch_save(obj, path: Path) -> None:
+    try:
+        torch.save(obj, path)
+    except RuntimeError:
+        # torch reports a failed write (a full disk) as a RuntimeError without errno or path: a plain write
+        # into the same folder says what happened, as an OSError the CLI reports as an unwritable path.
+        _probe_write(path.parent)
+        raise
+
+
+def _probe_write(folder: Path) -> None:
+    probe = folder / ".write-probe"
+    try:
+        with open(probe, "wb") as f:
+            f.write(b"\0" * (1 << 20))
+            f.flush()
+            os.fsync(f.fileno())
+    except OSError as e:
+        raise OSError(e.errno or errno.EIO, e.strerror or str(e), str(folder)) from e
+    finally:
+        probe.unlink(missing_ok=True)
+
+
 def save_checkpoint(out_dir: Path, step: int, model: FuseCapBlip, tokenizer: CaptionTokenizer, optimizer,
                     scheduler, state: dict, keep_last: int) -> tuple[Path, str]:
     root = out_dir / "checkpoints"
@@ -61,14 +86,18 @@ def save_checkpoint(out_dir: Path, step: int, model: FuseCapBlip, tokenizer: Cap
     final = root / f"step-{step:06d}"
     tmp = root / f".tmp-step-{step:06d}"
     tmp.mkdir()
-    torch.save(model.state_dict(), tmp / MODEL_FILE)
-    (tmp / "blip_config.json").write_text(model.config.to_json_string())
-    tokenizer.save(tmp)
-    torch.save(optimizer.state_dict(), tmp / "optimizer.pt")
-    torch.save(scheduler.state_dict(), tmp / "scheduler.pt")
-    torch.save(rng_state(), tmp / "rng.pt")
-    sha = sha256_file(tmp / MODEL_FILE)
-    (tmp / "state.json").write_text(json.dumps({**state, "step": step, "model_sha256": sha, "saved_at": time.time()}, indent=2))
+    try:
+        _torch_save(model.state_dict(), tmp / MODEL_FILE)
+        (tmp / "blip_config.json").write_text(model.config.to_json_string())
+        tokenizer.save(tmp)
+        _torch_save(optimizer.state_dict(), tmp / "optimizer.pt")
+        _torch_save(scheduler.state_dict(), tmp / "scheduler.pt")
+        _torch_save(rng_state(), tmp / "rng.pt")
+        sha = sha256_file(tmp / MODEL_FILE)
+        (tmp / "state.json").write_text(json.dumps({**state, "step": step, "model_sha256": sha, "saved_at": time.time()}, indent=2))
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)  # a half-written checkpoint is never left to fill the disk
+        raise
     if final.exists():  # a rerun that reaches the same step replaces it
         shutil.rmtree(final)
     tmp.rename(final)
