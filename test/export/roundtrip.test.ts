@@ -22,6 +22,7 @@ import type { FuseOutput, DetectOutput } from '../../experts/types.ts';
 import { exportDataset, type ExportFormat } from '../../export/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
 import { REPO_ROOT, SAMPLE_DIR, freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { sessionOf } from '../support/waiting.ts';
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
 const PYTHON = join(REPO_ROOT, '.venv', 'bin', 'python');
@@ -53,16 +54,6 @@ function treeHash(dir: string): string {
   };
   walk(dir);
   return hash.digest('hex');
-}
-
-function sessionOf(temporal: TemporalHarness, stateDir: string): Session {
-  return {
-    options: { stateDir, prefix: temporal.prefix, namespace: 'default' },
-    client: temporal.client,
-    connection: temporal.connection,
-    address: temporal.address,
-    close: async () => {},
-  };
 }
 
 describe('export and re-ingest of the enriched sample set', () => {

@@ -14,7 +14,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { and, eq, sql } from 'drizzle-orm';
-import type { Session } from '../../cli/context.ts';
 import { resumeRun } from '../../cli/commands/runs.ts';
 import { configSchema } from '../../config/schema.ts';
 import { getRun, upsertStageResults } from '../../db/queries/index.ts';
@@ -29,26 +28,9 @@ import { completion, sendJson, startServer } from '../experts/fuse/local-server.
 import { writeGeneratedDataset } from '../support/images.ts';
 import { causeChain } from '../support/processes.ts';
 import { freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { sessionOf, waitFor } from '../support/waiting.ts';
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 120_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-function sessionOf(temporal: TemporalHarness): Session {
-  return {
-    options: { stateDir: mkdtempSync(join(tmpdir(), 'fusecap-cli-')), prefix: temporal.prefix, namespace: 'default' },
-    client: temporal.client,
-    connection: temporal.connection,
-    address: temporal.address,
-    close: async () => {},
-  };
-}
 
 describe('errors that are not the image’s fault', () => {
   let database: Pg;

@@ -15,12 +15,12 @@ import { getRun } from '../../db/queries/index.ts';
 import { images, stageResults } from '../../db/schema/index.ts';
 import { ingestDataset } from '../../ingest/ingest-dataset.ts';
 import { findOrBuildTemporalCli } from '../../services/temporal-cli.ts';
-import type { Session } from '../../cli/context.ts';
 import { resumeRun } from '../../cli/commands/runs.ts';
 import { createSchedule } from '../../cli/commands/schedules.ts';
 import type { PipelineResult } from '../../workflows/pipeline.ts';
 import { writeGeneratedDataset } from '../support/images.ts';
 import { freshPostgres, temporalHarness, type TemporalHarness } from '../support/services.ts';
+import { sessionOf, waitFor } from '../support/waiting.ts';
 import { causeChain, startWorkerProcess } from '../support/processes.ts';
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
@@ -32,24 +32,6 @@ async function probeRows(database: Pg, datasetId: string) {
     .innerJoin(images, eq(images.id, stageResults.imageId))
     .where(eq(images.datasetId, datasetId));
   return { rows: Number(row.n), ok: Number(row.ok) };
-}
-
-async function waitFor(what: string, check: () => Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-function sessionOf(temporal: TemporalHarness): Session {
-  return {
-    options: { stateDir: mkdtempSync(join(tmpdir(), 'fusecap-cli-')), prefix: temporal.prefix, namespace: 'default' },
-    client: temporal.client,
-    connection: temporal.connection,
-    address: temporal.address,
-    close: async () => {},
-  };
 }
 
 describe('pipeline on real Temporal + PostgreSQL', () => {
