@@ -172,16 +172,26 @@ export function createStageBatchActivity(db: Db) {
 
       let failuresInARow = 0;
       const realRoot = resolve(dataset.root);
-      for (const [index, imageId] of todo.entries()) {
-        if (failuresInARow >= MAX_FAILURES_IN_A_ROW) break;
-        done = index;
-        context.heartbeat({ stage: input.stage, done: index, of: todo.length });
-        if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+      // Lanes take the next image as each finishes; one lane is the old one-after-another loop.
+      const lanes = Math.max(1, Math.min(todo.length, Math.floor(impl.concurrency?.(config) ?? 1)));
+      let next = 0;
+      const lane = async (): Promise<void> => {
+        while (next < todo.length && failuresInARow < MAX_FAILURES_IN_A_ROW) {
+          const imageId = todo[next++];
+          context.heartbeat({ stage: input.stage, done, of: todo.length });
+          if (context.cancellationSignal.aborted) throw context.cancellationSignal.reason ?? new Error('cancelled');
+          await runImage(imageId);
+          done++;
+        }
+      };
+      await Promise.all(Array.from({ length: lanes }, lane));
+
+      async function runImage(imageId: string): Promise<void> {
         const row = byId.get(imageId)!;
         const missingUpstream = upstream.missing.get(imageId);
         if (missingUpstream) {
           await record(imageId, null, { code: 'upstream_failed', message: missingUpstream }, 0);
-          continue;
+          return;
         }
         // Checked again here, not only at ingest: a link inside the root may have been pointed elsewhere since.
         // A file that is gone keeps its named path: the stages that open it report missing_file themselves.
@@ -193,7 +203,7 @@ export function createStageBatchActivity(db: Db) {
             { code: 'path_escapes_root', message: `${row.path} now leads outside the dataset root ${realRoot}` },
             0,
           );
-          continue;
+          return;
         }
         const image: StageImage = {
           id: row.id,

@@ -78,6 +78,11 @@ export const fuseStage: StageImpl<FuseOutput> = {
   async load(config) {
     await fuserFor(config).load();
   },
+  // One image at a time would leave the llama fuser's parallel sequences (or the server's slots) idle.
+  concurrency(config) {
+    const f = config.fuse;
+    return f.backend === 'llama' ? f.llama.parallel : f.backend === 'openai' ? f.openai.concurrency : 1;
+  },
   async run(input, config) {
     const original = input.captions.find((c) => typeof c === 'string' && c.trim().length > 0);
     if (original === undefined) throw new StageInputError('image has no original caption to fuse', 'no_caption');

@@ -39,6 +39,11 @@ export interface StageImpl<Out = unknown> {
   /** Loads models once per worker process. Throws a clear error naming a missing or corrupt model file. */
   load?(config: FusecapConfig): Promise<void>;
   run(input: StageInput, config: FusecapConfig): Promise<Out>;
+  /**
+   * Images of a batch the activity runs at once (default 1). Only for stages whose model serves several
+   * requests together (parallel LLM sequences, a remote server's concurrency); CPU-bound experts keep 1.
+   */
+  concurrency?(config: FusecapConfig): number;
   /** When the stage produces a caption (fuse, caption), the text to store in `captions`. */
   captionOf?(output: Out): string | null;
   /** Which kind of caption captionOf gives: 'fused' (fuse) or 'generated' (a trained captioner). */

@@ -141,6 +141,48 @@ describe('runStageBatch in MockActivityEnvironment', () => {
     }
   });
 
+  test('a fuser that serves several requests at once gets them: the batch runs its images in parallel lanes', async () => {
+    // A local OpenAI-format server that holds each reply 300 ms and counts the requests in flight.
+    let inFlight = 0;
+    let maxInFlight = 0;
+    const server: Server = createServer((req, res) => {
+      inFlight++;
+      maxInFlight = Math.max(maxInFlight, inFlight);
+      req.resume();
+      req.on('end', () =>
+        setTimeout(() => {
+          inFlight--;
+          res.writeHead(200, { 'content-type': 'application/json' });
+          res.end(JSON.stringify({ choices: [{ message: { content: 'a dog sitting near a bicycle' }, finish_reason: 'stop' }] }));
+        }, 300),
+      );
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+      const config = (concurrency: number): FusecapConfigInput => ({
+        pipeline: { stages: ['probe', 'fuse'] },
+        // A temperature of its own per run: a stage key of its own, so nothing earlier is skipped.
+        fuse: {
+          backend: 'openai',
+          openai: { baseUrl, concurrency, temperature: concurrency / 10 },
+          grounding: { policy: 'keep' },
+          ablation: captionOnly,
+        },
+      });
+      const one = await attempt(input('fuse', config(1)));
+      assert.deepEqual([one.processed, one.failed], [2, 2]);
+      assert.equal(maxInFlight, 1, 'concurrency 1 is one image after another');
+      maxInFlight = 0;
+      const two = await attempt(input('fuse', config(2)));
+      // The two good images are in flight together; the two without upstream results are recorded as before.
+      assert.deepEqual([two.processed, two.failed, two.errorsByCode.upstream_failed], [2, 2, 2]);
+      assert.equal(maxInFlight, 2);
+    } finally {
+      server.close();
+    }
+  });
+
   test('a model that cannot load fails the batch for good, naming the problem', async () => {
     const config: FusecapConfigInput = { detect: { backend: 'onnx', model: '/nonexistent/detector.onnx' } };
     await assert.rejects(new MockActivityEnvironment().run(runStageBatch, input('detect', config)), (e: unknown) => {
