@@ -1,6 +1,6 @@
 /**
  * bench:io — export and ingest speed and memory at scale, on the embedded PGlite database (the README's
- * default). Generates N images (tiny distinct JPEG files) with an original caption, a fused caption and
+ * default) or, with --database-url, on a PostgreSQL server. Generates N images (tiny distinct JPEG files) with an original caption, a fused caption and
  * the fuse stage result written as rows directly (no model work), in two datasets of `--small` and
  * `--rows` images. Each export (every format, both sizes) and the ingest of the large WebDataset export
  * run in a child process of their own, so each peak RSS is that run's alone.
@@ -11,17 +11,23 @@
  * Wall-clock rows/s depend on what else the machine runs; rows per CPU-second (user + system time of the
  * measuring process) is the figure one otherwise idle core would give, and is printed beside it.
  *
+ * With --database-url the bench's datasets (d<small>, d<rows>, reingested) in that database are replaced
+ * (deleted first) unless --work names a folder this bench generated them from before.
+ *
  *   npm run bench:io [-- --rows 100000 --small 10000] [--work DIR: generate there once, reuse after]
+ *                    [--database-url postgres://…: measure on PostgreSQL instead of PGlite]
  */
 import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import { openDatabase } from '../db/client.ts';
+import { eq, inArray } from 'drizzle-orm';
+import { openDatabase, type DatabaseTarget } from '../db/client.ts';
 import { insertNewImages, insertOriginalCaptions, upsertDataset, upsertProducedCaptions, upsertStageResults } from '../db/queries/index.ts';
+import { datasets } from '../db/schema/index.ts';
 import { exportDataset, type ExportFormat } from '../export/index.ts';
 import { ingestDataset } from '../ingest/ingest-dataset.ts';
 
@@ -33,15 +39,21 @@ const { values } = parseArgs({
     work: { type: 'string' },
     dataset: { type: 'string' },
     format: { type: 'string' },
+    'database-url': { type: 'string' },
   },
 });
+
+const databaseUrl = values['database-url'];
+const target = (work: string): DatabaseTarget => (databaseUrl ? { url: databaseUrl, poolSize: 2 } : { pgliteDir: join(work, 'pglite') });
+/** Written into the work dir once generation has finished, so a reuse never meets half-generated data. */
+const GENERATED = 'generated.json';
 
 const FORMATS: ExportFormat[] = ['jsonl', 'parquet', 'webdataset', 'coco'];
 
 if (values.child) {
   // One measured run; prints {seconds, rows, maxRssMb}.
   const work = values.work!;
-  const database = await openDatabase({ pgliteDir: join(work, 'pglite') });
+  const database = await openDatabase(target(work));
   let figures: Record<string, number>;
   const cpu0 = process.cpuUsage();
   if (values.child === 'export') {
@@ -53,6 +65,8 @@ if (values.child) {
     });
     figures = { rows: result.records, seconds: result.seconds };
   } else {
+    // A fresh dataset every time: re-ingesting images already there would measure a no-op.
+    await database.db.delete(datasets).where(eq(datasets.id, 'reingested'));
     const started = performance.now();
     const result = await ingestDataset(database.db, {
       datasetId: 'reingested',
@@ -60,7 +74,7 @@ if (values.child) {
       manifest: join(work, 'out', `${values.dataset}-webdataset`),
       blobDir: join(work, 'blobs'),
     });
-    figures = { rows: result.entries, seconds: (performance.now() - started) / 1000, issues: result.issues };
+    figures = { rows: result.entries, added: result.imagesAdded, seconds: (performance.now() - started) / 1000, issues: result.issues };
   }
   const cpu = process.cpuUsage(cpu0);
   figures.cpuSeconds = (cpu.user + cpu.system) / 1e6;
@@ -71,21 +85,28 @@ if (values.child) {
 
 const rows = Number(values.rows);
 const small = Number(values.small);
-// --work DIR reuses the data a previous run generated there (and keeps it); otherwise a temp dir.
-const reuse = values.work !== undefined && existsSync(join(values.work, 'pglite'));
+// --work DIR reuses the data a previous run generated there for the same sizes and database (and keeps
+// it); otherwise a temp dir.
+const marker = JSON.stringify({ rows, small, database: databaseUrl ?? 'pglite' });
+const reuse =
+  values.work !== undefined && existsSync(join(values.work, GENERATED)) && readFileSync(join(values.work, GENERATED), 'utf8') === marker;
 const work = values.work ?? mkdtempSync(join(tmpdir(), 'fusecap-bench-io-'));
 if (reuse) console.log(`reusing the generated data in ${work}`);
 else await generate();
 
 async function generate() {
   console.log(`work dir ${work}; generating ${small} + ${rows} images with captions and fused captions ...`);
+  rmSync(join(work, GENERATED), { force: true });
+  rmSync(join(work, 'pglite'), { recursive: true, force: true });
 
   // One tiny JPEG; each image file is it plus a unique trailer after the end marker (still a valid JPEG),
   // so every image has its own sha256 without encoding 110k JPEGs.
   const base = await sharp({ create: { width: 32, height: 24, channels: 3, background: '#808080' } })
     .jpeg()
     .toBuffer();
-  const database = await openDatabase({ pgliteDir: join(work, 'pglite') });
+  const database = await openDatabase(target(work));
+  // On a server, earlier runs' datasets may be there (with roots in removed temp dirs): start clean.
+  await database.db.delete(datasets).where(inArray(datasets.id, [`d${small}`, `d${rows}`, 'reingested']));
   const t0 = performance.now();
   for (const [datasetId, n] of [
     [`d${small}`, small],
@@ -152,6 +173,7 @@ async function generate() {
     }
   }
   await database.close();
+  writeFileSync(join(work, GENERATED), marker);
   console.log(`generated in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
 }
 rmSync(join(work, 'out'), { recursive: true, force: true });
@@ -159,13 +181,22 @@ rmSync(join(work, 'blobs'), { recursive: true, force: true });
 
 const child = (args: string[]) =>
   JSON.parse(
-    execFileSync(process.execPath, ['--import', 'tsx', import.meta.filename, '--work', work, ...args], { encoding: 'utf8' })
+    execFileSync(
+      process.execPath,
+      ['--import', 'tsx', import.meta.filename, '--work', work, ...(databaseUrl ? ['--database-url', databaseUrl] : []), ...args],
+      { encoding: 'utf8' },
+    )
       .trim()
       .split('\n')
       .pop()!,
-  ) as { rows: number; seconds: number; cpuSeconds: number; maxRssMb: number; issues?: number };
+  ) as { rows: number; seconds: number; cpuSeconds: number; maxRssMb: number; issues?: number; added?: number };
 
-const result: Record<string, unknown> = { rows, small, export: {} as Record<string, unknown> };
+const result: Record<string, unknown> = {
+  rows,
+  small,
+  database: databaseUrl ? 'postgresql' : 'pglite',
+  export: {} as Record<string, unknown>,
+};
 for (const format of FORMATS) {
   const figures: Record<string, number> = {};
   for (const n of [small, rows]) {
@@ -189,6 +220,7 @@ console.log(
 );
 result.ingestWebdataset = {
   rows: ingest.rows,
+  imagesAdded: ingest.added,
   rowsPerSec: Math.round(ingest.rows / ingest.seconds),
   rowsPerCpuSec: Math.round(ingest.rows / ingest.cpuSeconds),
   maxRssMb: ingest.maxRssMb,

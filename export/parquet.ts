@@ -9,9 +9,8 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ParquetWriter, fileWriter, type ColumnSource, type SchemaElement } from 'hyparquet-writer';
-import type { ImageRow } from '../db/schema/index.ts';
 import type { ExportRecord } from './records.ts';
-import { shardName, type FormatWriter, type WriterContext } from './writer.ts';
+import { shardName, type FormatWriter, type WriterContext, type WriterImage } from './writer.ts';
 
 const ROW_GROUP = 5000;
 const ROW_GROUP_WITH_IMAGES = 256;
@@ -113,7 +112,7 @@ export async function parquetWriter(ctx: WriterContext): Promise<FormatWriter> {
 
   return {
     dropped,
-    async add(record: ExportRecord, image: ImageRow) {
+    async add(record: ExportRecord, image: WriterImage) {
       let bytes: Buffer | null = null;
       if (ctx.withImages) {
         try {

@@ -9,8 +9,8 @@
  * drops (`skipped.not_kept`, `skipped.not_grounded`).
  */
 import type { Db } from '../db/client.ts';
-import { captionsInSeqRange, pageDatasetImages, stageOutputsInSeqRange } from '../db/queries/index.ts';
-import type { CaptionRow, ImageOrigin, ImageRow, StageResultRow } from '../db/schema/index.ts';
+import { exportPage, type ExportCaption, type ExportImage, type ExportStageOutput } from '../db/queries/index.ts';
+import type { ImageOrigin } from '../db/schema/index.ts';
 import type { AttributesOutput, DetectOutput, FuseOutput, GroundingReport, OcrOutput } from '../experts/types.ts';
 
 export type CaptionSource = 'fused' | 'original' | 'generated';
@@ -27,7 +27,7 @@ export interface RecordFilter {
   only?: 'kept' | 'grounded';
   split?: string;
   withExperts: boolean;
-  /** Images per database page (default 1000). */
+  /** Seqs per database page, so at most this many images per page (default 2000). */
   pageSize?: number;
 }
 
@@ -66,7 +66,7 @@ export interface ExportRecord {
 }
 
 export interface RecordPage {
-  records: { record: ExportRecord; image: ImageRow }[];
+  records: { record: ExportRecord; image: ExportImage }[];
   /** Images read in this page, including skipped ones. */
   scanned: number;
 }
@@ -84,49 +84,48 @@ const EXPERT_STAGES = ['detect', 'attributes', 'ocr'];
  * as img2dataset writes keys, so the same data always gets the same keys.
  */
 export async function* readRecords(db: Db, filter: RecordFilter, skipped: SkipCounts): AsyncGenerator<RecordPage> {
-  const pageSize = filter.pageSize ?? 1000;
+  const window = filter.pageSize ?? 2000;
+  const stages = filter.captions === 'fused' ? ['fuse'] : [];
+  if (filter.withExperts) stages.push(...EXPERT_STAGES);
   let afterSeq = 0;
   let index = 0;
   for (;;) {
-    const page = await pageDatasetImages(db, { datasetId: filter.datasetId, afterSeq, limit: pageSize, split: filter.split });
-    if (page.length === 0) return;
-    const range = { datasetId: filter.datasetId, afterSeq, untilSeq: page[page.length - 1].seq, split: filter.split };
-    afterSeq = range.untilSeq;
-    const stages = filter.captions === 'fused' ? ['fuse'] : [];
-    if (filter.withExperts) stages.push(...EXPERT_STAGES);
-    const [captionRows, stageRows] = await Promise.all([
-      captionsInSeqRange(db, range),
-      stages.length ? stageOutputsInSeqRange(db, { ...range, stages }) : Promise.resolve([]),
-    ]);
-    const captionsBy = groupBy(captionRows, (c) => c.imageId);
-    const stagesBy = groupBy(stageRows, (s) => s.imageId);
+    const page = await exportPage(db, {
+      datasetId: filter.datasetId,
+      afterSeq,
+      window,
+      split: filter.split,
+      captionSource: filter.captions,
+      stages,
+    });
+    if (page.nextAfterSeq === null) return;
+    afterSeq = page.nextAfterSeq;
     const records: RecordPage['records'] = [];
-    for (const image of page) {
-      const record = buildRecord(image, captionsBy.get(image.id) ?? [], stagesBy.get(image.id) ?? [], filter, skipped, index);
+    for (const image of page.images) {
+      const record = buildRecord(image, image.captions, image.stages, filter, skipped, index);
       if (!record) continue;
       records.push({ record, image });
       index++;
     }
-    yield { records, scanned: page.length };
-    if (page.length < pageSize) return;
+    yield { records, scanned: page.images.length };
   }
 }
 
 function buildRecord(
-  image: ImageRow,
-  caps: CaptionRow[],
-  results: StageResultRow[],
+  image: ExportImage,
+  caps: ExportCaption[],
+  results: ExportStageOutput[],
   filter: RecordFilter,
   skipped: SkipCounts,
   index: number,
 ): ExportRecord | null {
   const originals = caps.filter((c) => c.source === 'original').sort((a, b) => a.ordinal - b.ordinal || a.id - b.id);
-  let chosen: CaptionRow | undefined;
+  let chosen: ExportCaption | undefined;
   if (filter.captions === 'original') chosen = originals[0];
   else {
     // Newest matching producer caption: the highest id is the latest write (ids come from a sequence).
     const candidates = caps.filter((c) => c.source === filter.captions && matchesProducer(c, filter));
-    chosen = candidates.reduce<CaptionRow | undefined>((best, c) => (!best || c.id > best.id ? c : best), undefined);
+    chosen = candidates.reduce<ExportCaption | undefined>((best, c) => (!best || c.id > best.id ? c : best), undefined);
   }
   if (!chosen) {
     skipped.no_caption++;
@@ -184,26 +183,15 @@ function buildRecord(
   return record;
 }
 
-function matchesProducer(c: CaptionRow, filter: RecordFilter): boolean {
+function matchesProducer(c: ExportCaption, filter: RecordFilter): boolean {
   if (filter.runId !== undefined && c.runId !== filter.runId) return false;
   if (filter.fuser !== undefined && c.modelId !== filter.fuser && `${c.modelId}@${c.modelVersion}` !== filter.fuser) return false;
   return true;
 }
 
 /** The latest output of a stage (rows arrive ordered by creation time). */
-function newest<T>(results: StageResultRow[], stage: string): T | null {
+function newest<T>(results: ExportStageOutput[], stage: string): T | null {
   let found: T | null = null;
   for (const r of results) if (r.stage === stage && r.output !== null) found = r.output as T;
   return found;
-}
-
-function groupBy<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
-  const out = new Map<string, T[]>();
-  for (const item of items) {
-    const k = key(item);
-    const list = out.get(k);
-    if (list) list.push(item);
-    else out.set(k, [item]);
-  }
-  return out;
 }

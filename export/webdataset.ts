@@ -9,9 +9,8 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import tar from 'tar-stream';
-import type { ImageRow } from '../db/schema/index.ts';
 import type { ExportRecord } from './records.ts';
-import { imageExtension, shardName, type FormatWriter, type WriterContext } from './writer.ts';
+import { imageExtension, shardName, type FormatWriter, type WriterContext, type WriterImage } from './writer.ts';
 
 const MTIME = new Date(0);
 
@@ -36,7 +35,7 @@ export async function webdatasetWriter(ctx: WriterContext): Promise<FormatWriter
 
   return {
     dropped,
-    async add(record: ExportRecord, image: ImageRow) {
+    async add(record: ExportRecord, image: WriterImage) {
       let bytes: Buffer;
       try {
         bytes = await readFile(ctx.imagePath(image));
