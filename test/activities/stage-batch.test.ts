@@ -162,10 +162,10 @@ describe('runStageBatch in MockActivityEnvironment', () => {
       const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
       const config = (concurrency: number): FusecapConfigInput => ({
         pipeline: { stages: ['probe', 'fuse'] },
-        // A temperature of its own per run: a stage key of its own, so nothing earlier is skipped.
+        // A temperature of its own per run (not the default 0.2 the test above used): a stage key of its own.
         fuse: {
           backend: 'openai',
-          openai: { baseUrl, concurrency, temperature: concurrency / 10 },
+          openai: { baseUrl, concurrency, temperature: 0.3 + concurrency / 10 },
           grounding: { policy: 'keep' },
           ablation: captionOnly,
         },
