@@ -1,5 +1,6 @@
 /** run, status, resume: starting pipeline runs and following them. */
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowExecutionDescription, type WorkflowHandle } from '@temporalio/client';
+import { defaultPayloadConverter } from '@temporalio/common';
 import { FusecapDatasetKey, FusecapRunKindKey } from '../../workflows/search-attributes.ts';
 import { readFileSync } from 'node:fs';
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
@@ -80,17 +81,56 @@ export async function pipelineStatus(
   return { status, progress, state };
 }
 
-/** Adds the stages that running batches have finished to the totals, so progress moves stage by stage. */
+/**
+ * Adds what running batches have done to the totals, so progress moves while a batch runs: the stages
+ * they finished (their batchProgress query), and for a stage still running, the images its activity's
+ * last heartbeat counted as done (a slow stage such as an LLM fuser moves image by image).
+ */
 async function withRunningBatches(client: Client, progress: EnrichProgress): Promise<EnrichProgress> {
   const totals = structuredClone(progress.totals);
   for (const id of progress.batchesRunning ?? []) {
     try {
-      addBatchResults(totals, await client.workflow.getHandle(id).query<StageBatchResult[]>('batchProgress'));
+      const handle = client.workflow.getHandle(id);
+      const finished = await handle.query<StageBatchResult[]>('batchProgress');
+      addBatchResults(totals, finished);
+      const running = heartbeatsOf(await handle.describe()).filter((beat) => !finished.some((r) => r.stage === beat.stage));
+      addBatchResults(
+        totals,
+        running.map((beat) => ({ ...EMPTY_RESULT, stage: beat.stage, images: beat.done, processed: beat.done })),
+      );
     } catch {
       // Finished between the two queries (its results are in the next totals), or recorded before this query existed.
     }
   }
   return { ...progress, totals };
+}
+
+const EMPTY_RESULT: StageBatchResult = {
+  stage: '',
+  model: '',
+  images: 0,
+  skipped: 0,
+  processed: 0,
+  failed: 0,
+  errorsByCode: {},
+  workMs: 0,
+  activityMs: 0,
+};
+
+/** The `{stage, done, of}` details that runStageBatch heartbeats, from a batch's pending activities. */
+function heartbeatsOf(description: WorkflowExecutionDescription): { stage: string; done: number }[] {
+  const beats: { stage: string; done: number }[] = [];
+  for (const activity of description.raw.pendingActivities ?? []) {
+    const payload = activity.heartbeatDetails?.payloads?.[0];
+    if (!payload) continue;
+    try {
+      const detail = defaultPayloadConverter.fromPayload<{ stage?: unknown; done?: unknown }>(payload);
+      if (typeof detail?.stage === 'string' && typeof detail.done === 'number') beats.push({ stage: detail.stage, done: detail.done });
+    } catch {
+      // Not our heartbeat's shape: nothing to count.
+    }
+  }
+  return beats;
 }
 
 export function formatStatus(runId: string, s: Awaited<ReturnType<typeof pipelineStatus>>): string {
