@@ -85,6 +85,16 @@ mkdir -p "$SERVICES_DIR"
 export TMPDIR
 TMPDIR=$(cd "$SERVICES_DIR" && pwd)/tmp
 mkdir -p "$TMPDIR"
+# As root, PostgreSQL runs as the 'postgres' OS user, which must reach the clusters the tests make under
+# TMPDIR. A checkout inside a private folder (mktemp -d makes them 0700) blocks it: use a per-run folder in
+# the system temp dir then, removed at exit all the same.
+if [ "$(id -u)" = 0 ] && id postgres >/dev/null 2>&1 && command -v runuser >/dev/null 2>&1 &&
+  ! runuser -u postgres -- test -x "$TMPDIR" 2>/dev/null; then
+  rm -rf "$TMPDIR"
+  TMPDIR=$(mktemp -d /tmp/fusecap-test-XXXXXX)
+  chmod 0755 "$TMPDIR"
+  say "checkout not reachable by the postgres user: test temp dir is $TMPDIR"
+fi
 trap stop_services EXIT
 # --headless: nobody looks at the UI during tests.
 SERVICE_ENV=$(services start --dir "$SERVICES_DIR" --headless $FRESH)
