@@ -73,11 +73,12 @@ if [ -z "${FUSECAP_TEST_EXTERNAL_SERVICES:-}" ]; then
   unset TEMPORAL_ADDRESS TEMPORAL_NAMESPACE DATABASE_URL
 fi
 stop_services() {
-  rm -rf "${TMPDIR:?}"
   if [ -z "${FUSECAP_KEEP_SERVICES:-}" ]; then
     services stop --dir "$SERVICES_DIR" || true
     rm -rf "$SERVICES_DIR"
   fi
+  # Last: `services stop` itself runs under tsx, which writes its cache into TMPDIR.
+  rm -rf "${TMPDIR:?}"
 }
 # Every temp folder the tests make (fixtures, state dirs, PGlite, trained tiny models) lives under one
 # per-run TMPDIR that goes with the services, so a run leaves nothing behind in the system temp dir.
