@@ -14,9 +14,20 @@ export interface StageTotals {
   activityMs: number;
 }
 
+function totalsOf(totals: Record<string, StageTotals>, stage: string): StageTotals {
+  return (totals[stage] ??= { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 });
+}
+
+/** Counts `done` images of a stage still running (from its heartbeat) as processed. */
+export function addRunningCount(totals: Record<string, StageTotals>, stage: string, done: number): void {
+  const t = totalsOf(totals, stage);
+  t.images += done;
+  t.processed += done;
+}
+
 export function addBatchResults(totals: Record<string, StageTotals>, results: StageBatchResult[]): void {
   for (const r of results) {
-    const t = (totals[r.stage] ??= { images: 0, processed: 0, skipped: 0, failed: 0, errorsByCode: {}, workMs: 0, activityMs: 0 });
+    const t = totalsOf(totals, r.stage);
     t.images += r.images;
     t.processed += r.processed;
     t.skipped += r.skipped;

@@ -6,7 +6,7 @@ import { readFileSync } from 'node:fs';
 import { configSchema, type FusecapConfigInput } from '../../config/schema.ts';
 import type { StageBatchResult } from '../../activities/stage-batch.ts';
 import type { EnrichProgress } from '../../workflows/enrich.ts';
-import { addBatchResults } from '../../workflows/totals.ts';
+import { addBatchResults, addRunningCount } from '../../workflows/totals.ts';
 import type { PipelineInput, PipelineResult, PipelineStatus } from '../../workflows/pipeline.ts';
 import { queueName } from '../../workflows/queues.ts';
 import type { Session } from '../context.ts';
@@ -94,28 +94,13 @@ async function withRunningBatches(client: Client, progress: EnrichProgress): Pro
       const finished = await handle.query<StageBatchResult[]>('batchProgress');
       addBatchResults(totals, finished);
       const running = heartbeatsOf(await handle.describe()).filter((beat) => !finished.some((r) => r.stage === beat.stage));
-      addBatchResults(
-        totals,
-        running.map((beat) => ({ ...EMPTY_RESULT, stage: beat.stage, images: beat.done, processed: beat.done })),
-      );
+      for (const beat of running) addRunningCount(totals, beat.stage, beat.done);
     } catch {
       // Finished between the two queries (its results are in the next totals), or recorded before this query existed.
     }
   }
   return { ...progress, totals };
 }
-
-const EMPTY_RESULT: StageBatchResult = {
-  stage: '',
-  model: '',
-  images: 0,
-  skipped: 0,
-  processed: 0,
-  failed: 0,
-  errorsByCode: {},
-  workMs: 0,
-  activityMs: 0,
-};
 
 /** The `{stage, done, of}` details that runStageBatch heartbeats, from a batch's pending activities. */
 function heartbeatsOf(description: WorkflowExecutionDescription): { stage: string; done: number }[] {
