@@ -144,9 +144,14 @@ const fuse = z.object({
         .optional(),
       /** Tokens per sequence, prompt (~800 with prompt v2's examples) + reply. */
       contextSize: z.number().int().min(256).max(131_072).default(2048),
-      /** Captions generated at once on the one loaded model (one context, this many sequences). */
-      parallel: z.number().int().min(1).max(64).default(4),
-      /** llama.cpp CPU threads; 0 = all cores. */
+      /**
+       * Captions generated at once on the one loaded model (one context, this many sequences). 1 by
+       * default: with node-llama-cpp 3.21.1 on CPU, 4 sequences gave 1.07× the captions/s of one, and
+       * greedy text that differs from one sequence's and between sequences, sometimes broken ("Madrid,,
+       * Rome"): batch composition changes the numerics. Try more on a GPU and check the captions.
+       */
+      parallel: z.number().int().min(1).max(64).default(1),
+      /** llama.cpp CPU threads; 0 = one per core. More than the cores is capped: its threads spin-wait. */
       threads: z.number().int().min(0).max(256).default(0),
       maxTokens: z.number().int().min(16).max(4096).default(256),
       /** 0 = greedy: the same facts give the same caption. */

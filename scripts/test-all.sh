@@ -108,29 +108,49 @@ say "TEMPORAL_ADDRESS=$TEMPORAL_ADDRESS DATABASE_URL=$DATABASE_URL TEMPORAL_CLI=
 
 # ---------------------------------------------------------------- tests
 if [ $# -gt 0 ]; then
-  FILES=("$@")
+  CANDIDATES=("$@")
 else
   # node 20's --test does not expand globs itself.
   shopt -s globstar nullglob
-  FILES=()
-  for f in test/**/*.test.ts; do
-    # test/manual/: checks that need what CI machines lack (see test/manual/README.md); run by hand.
-    [[ "$f" == test/manual/* ]] || FILES+=("$f")
-  done
+  CANDIDATES=(test/**/*.test.ts)
   shopt -u globstar nullglob
 fi
-if [ ${#FILES[@]} -eq 0 ]; then
+FILES=()
+SOLO=()
+for f in "${CANDIDATES[@]}"; do
+  # test/manual/: checks that need what CI machines lack (see test/manual/README.md); run by hand,
+  # or named on the command line.
+  if [[ "$f" == test/manual/* && $# -eq 0 ]]; then continue; fi
+  # test/llm/: the real LLM generating. llama.cpp wants every core: beside another test file its
+  # threads spin-wait and a caption takes minutes instead of ~9 s, so these run after the rest, one at
+  # a time.
+  if [[ "$f" == test/llm/* ]]; then SOLO+=("$f"); else FILES+=("$f"); fi
+done
+if [ $((${#FILES[@]} + ${#SOLO[@]})) -eq 0 ]; then
   say "no test files found"
   exit 1
 fi
-say "running ${#FILES[@]} test files"
+run_tests() {
+  local concurrency=$1
+  shift
+  node --import tsx --test \
+    --test-concurrency="$concurrency" \
+    --test-timeout="${FUSECAP_TEST_TIMEOUT_MS:-900000}" \
+    --test-reporter=spec \
+    "$@"
+}
 set +e
-node --import tsx --test \
-  --test-concurrency="${FUSECAP_TEST_CONCURRENCY:-2}" \
-  --test-timeout="${FUSECAP_TEST_TIMEOUT_MS:-900000}" \
-  --test-reporter=spec \
-  "${FILES[@]}"
-TEST_RC=$?
+TEST_RC=0
+if [ ${#FILES[@]} -gt 0 ]; then
+  say "running ${#FILES[@]} test files"
+  run_tests "${FUSECAP_TEST_CONCURRENCY:-2}" "${FILES[@]}" || TEST_RC=$?
+fi
+if [ ${#SOLO[@]} -gt 0 ]; then
+  say "running ${#SOLO[@]} LLM test files, one at a time"
+  t0=$SECONDS
+  run_tests 1 "${SOLO[@]}" || TEST_RC=$((TEST_RC ? TEST_RC : $?))
+  say "LLM test files took $((SECONDS - t0))s"
+fi
 set -e
 
 say "tests exited $TEST_RC; total $((SECONDS - START))s"

@@ -6,12 +6,14 @@
  *   is refused at load, since a base model continues the prompt instead of answering it;
  * - every reply is sampled under a grammar made from reply.ts's JSON schema, so it always parses;
  * - `parallel` sequences share one loaded model and one context: llama.cpp decodes the requests in flight
- *   in one batch, which keeps the cores busy between the memory-bound single-token steps;
+ *   in one batch. Default 1: on a 2-core CPU 4 sequences gave 1.07× the throughput, and greedy text that
+ *   depends on the batch (config/schema.ts); on a GPU, where batching pays, check the captions;
+ * - threads: one per core, never more: oversubscribed llama.cpp threads spin-wait (10× slower);
  * - greedy (temperature 0) and seeded by default: the same prompt gives the same caption.
  */
 import { createHash } from 'node:crypto';
 import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs';
-import { homedir } from 'node:os';
+import { availableParallelism, homedir } from 'node:os';
 import { join } from 'node:path';
 import { REPLY_JSON_SCHEMA } from './reply.ts';
 
@@ -31,7 +33,7 @@ export interface LlamaOptions {
   contextSize: number;
   /** Captions generated at once on the one loaded model. */
   parallel: number;
-  /** CPU threads for llama.cpp; 0 = node-llama-cpp's default (all cores). */
+  /** CPU threads for llama.cpp; 0 = one per core (`os.availableParallelism()`). */
   threads: number;
   maxTokens: number;
   temperature: number;
@@ -62,6 +64,11 @@ export class LlamaPromptTooLongError extends Error {
     super(`prompt of ${promptTokens} tokens does not fit the context (at most ${limit} with the reply)`);
     this.name = 'LlamaPromptTooLongError';
   }
+}
+
+/** llama.cpp threads for a context: never more than the cores (oversubscribed, its threads spin-wait). */
+export function llamaThreads(configured: number, cores = availableParallelism()): number {
+  return configured > 0 ? Math.min(configured, cores) : cores;
 }
 
 export function modelsDir(env: Record<string, string | undefined> = process.env): string {
@@ -120,6 +127,47 @@ function hashFile(path: string): string {
   return hash.digest('hex');
 }
 
+/** The tokens the chat template renders for a system + user turn, up to where the model's reply starts. */
+function renderTokens(
+  wrapper: import('node-llama-cpp').ChatWrapper,
+  model: import('node-llama-cpp').LlamaModel,
+  system: string,
+  user: string,
+): import('node-llama-cpp').Token[] {
+  const chatHistory = [
+    { type: 'system' as const, text: system },
+    { type: 'user' as const, text: user },
+    { type: 'model' as const, response: [] },
+  ];
+  return wrapper.generateContextState({ chatHistory }).contextText.tokenize(model.tokenizer);
+}
+
+function sharedPrefix<T>(a: readonly T[], b: readonly T[]): T[] {
+  let n = 0;
+  while (n < a.length && n < b.length && a[n] === b[n]) n++;
+  return a.slice(0, n);
+}
+
+/**
+ * Leaves the sequence holding exactly the system turn's tokens, evaluated on their own, before each request.
+ * Why: greedy text must not depend on which caption the sequence served before. Reusing whatever prefix a
+ * sequence held made it do so (the same giraffe facts gave "a giraffe …" in one run and "a light brown
+ * giraffe …" in another): where the evaluation of a prompt starts, and the KV cells it lands in, change
+ * the floating-point sums. With the system turn evaluated alone and every user turn evaluated from its end
+ * into the same cells, each caption is computed the same way every time, and the system turn is still
+ * evaluated only once per sequence.
+ */
+async function holdOnly(sequence: import('node-llama-cpp').LlamaContextSequence, prefix: import('node-llama-cpp').Token[]): Promise<void> {
+  const held = sequence.contextTokens;
+  if (held.length >= prefix.length && prefix.every((t, i) => held[i] === t)) {
+    if (sequence.nextTokenIndex > prefix.length)
+      await sequence.eraseContextTokenRanges([{ start: prefix.length, end: sequence.nextTokenIndex }]);
+    return;
+  }
+  await sequence.clearHistory();
+  await sequence.evaluateWithoutGeneratingNewTokens(prefix);
+}
+
 export interface LlamaGeneration {
   text: string;
   /** eogToken: the model ended the reply; maxTokens: it was cut off. */
@@ -144,7 +192,14 @@ async function getRuntime(gpu: LlamaOptions['gpu']): Promise<import('node-llama-
   if (runtime && runtimeGpu === gpu) return runtime;
   const { getLlama, LlamaLogLevel } = await import('node-llama-cpp');
   runtimeGpu = gpu;
-  runtime = getLlama({ build: 'never', gpu: gpu === 'cpu' ? false : 'auto', logLevel: LlamaLogLevel.error });
+  // maxThreads: node-llama-cpp's CPU default is max(4, cores), and 4 llama.cpp threads on a 2-core
+  // machine spin-wait on each other: one caption took 190 s instead of 17 s (measured, see ARCHITECTURE.md).
+  runtime = getLlama({
+    build: 'never',
+    gpu: gpu === 'cpu' ? false : 'auto',
+    maxThreads: availableParallelism(),
+    logLevel: LlamaLogLevel.error,
+  });
   runtime.catch(() => (runtime = null));
   return runtime;
 }
@@ -188,7 +243,7 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
   const context = await model.createContext({
     sequences: options.parallel,
     contextSize: options.contextSize * options.parallel,
-    ...(options.threads > 0 ? { threads: options.threads } : {}),
+    threads: llamaThreads(options.threads),
   });
   const grammar = await llama.createGrammarForJsonSchema(REPLY_JSON_SCHEMA as never);
   // A free list of sequences: a sequence keeps its tokens between requests, so the next request reuses
@@ -204,6 +259,15 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
   };
   const perSequence = free[0].contextSize;
   let chatWrapper = '';
+  const prefixes = new Map<string, import('node-llama-cpp').Token[]>();
+  const systemPrefix = (wrapper: import('node-llama-cpp').ChatWrapper, system: string): import('node-llama-cpp').Token[] => {
+    let prefix = prefixes.get(system);
+    if (!prefix) {
+      prefix = sharedPrefix(renderTokens(wrapper, model, system, 'A'), renderTokens(wrapper, model, system, 'B'));
+      prefixes.set(system, prefix);
+    }
+    return prefix;
+  };
   return {
     sha256,
     gpu: llama.gpu,
@@ -219,6 +283,7 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
         const session = new nlc.LlamaChatSession({ contextSequence: sequence, systemPrompt: system, autoDisposeSequence: false });
         chatWrapper = session.chatWrapper.wrapperName;
         try {
+          await holdOnly(sequence, systemPrefix(session.chatWrapper, system));
           const result = await session.promptWithMeta(user, {
             grammar,
             temperature: options.temperature,

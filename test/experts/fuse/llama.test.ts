@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { configSchema } from '../../../config/schema.ts';
 import { createFuser } from '../../../experts/fuse/index.ts';
-import { DEFAULT_LLAMA_MODEL, LlamaModelError, loadLlama, modelsDir } from '../../../experts/fuse/llama.ts';
+import { DEFAULT_LLAMA_MODEL, LlamaModelError, llamaThreads, loadLlama, modelsDir } from '../../../experts/fuse/llama.ts';
 import { parseReply, ReplySchemaError } from '../../../experts/fuse/reply.ts';
 import { loadFixture } from './fixtures.ts';
 
@@ -22,6 +22,16 @@ const dir = mkdtempSync(join(tmpdir(), 'fusecap-llama-bad-'));
 const llamaConfig = (llama: Record<string, unknown>) =>
   configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 1, ...llama } } }).fuse;
 const rejectsWith = (code: string) => (e: unknown) => e instanceof LlamaModelError && e.code === code;
+
+describe('llama backend: CPU threads', () => {
+  // node-llama-cpp's own CPU default is max(4, cores); 4 threads on 2 cores made one caption 190 s, not 17 s.
+  test('0 means one per core, and more than the cores is capped', () => {
+    assert.equal(llamaThreads(0, 2), 2);
+    assert.equal(llamaThreads(1, 2), 1);
+    assert.equal(llamaThreads(4, 2), 2);
+    assert.equal(llamaThreads(8, 16), 8);
+  });
+});
 
 describe('llama backend: bad model files are refused at load with a code', () => {
   test('a truncated GGUF (the first 24 MB of the real one)', async () => {

@@ -20,10 +20,10 @@ import { SAMPLE_DIR, freshPostgres, temporalHarness, type TemporalHarness } from
 
 type Pg = Awaited<ReturnType<typeof freshPostgres>>;
 
-// batchSize 5 → 4 fuse batches in flight on the llm queue: the fuser's 4 parallel sequences all work.
+// batchSize 5 → 4 fuse batches in flight on the llm queue, all served by the one loaded model's sequence.
 const config = {
   pipeline: { stages: ['probe', 'detect', 'attributes', 'ocr', 'fuse'], batchSize: 5, maxConcurrentBatches: 4, benchmark: false },
-  fuse: { backend: 'llama', llama: { parallel: 4 } },
+  fuse: { backend: 'llama' },
 };
 
 describe('llama fuser on the sample set (real model, real Temporal + PostgreSQL)', () => {

@@ -1,8 +1,8 @@
 /**
  * The `llama` backend with the real Qwen model generating: a reply cut off at the token limit becomes a
  * counted fallback (or an error with onBadResponse=error), and a sign whose text is an instruction to the
- * model (rendered, read by the real PaddleOCR, then fused) is quoted or left out, never obeyed. Not in
- * `npm test`: see test/manual/README.md.
+ * model (rendered, read by the real PaddleOCR, then fused) is quoted or left out, never obeyed. In
+ * test/llm/: scripts/test-all.sh runs these files after the others, one at a time (llama.cpp wants every core).
  */
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
