@@ -226,7 +226,7 @@ async function llmFigures(all: ReturnType<typeof loadFixtures>, n: number) {
     };
   } catch (error) {
     // The PyPI llama-server build needs AVX-512/AMX; on other CPUs it dies at start (SIGILL).
-    const reason = (error as Error).message.split('\n')[0];
+    const reason = (error as Error).message.split('\n').slice(0, 2).join(' ').trim();
     console.log(`llama-server: not measured: ${reason}`);
     return { captions: fixtures.length, ...llama, server: `not measured: ${reason}` };
   }

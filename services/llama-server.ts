@@ -57,8 +57,8 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
   });
   child.stdout?.pipe(log);
   child.stderr?.pipe(log);
-  let exited: number | null | undefined;
-  child.on('exit', (code) => (exited = code));
+  let exited: string | undefined;
+  child.on('exit', (code, signal) => (exited = signal ? `signal ${signal}` : `code ${code}`));
   const baseUrl = `http://127.0.0.1:${port}/v1`;
   const deadline = Date.now() + (options.readyTimeoutMs ?? 180_000);
   for (;;) {
