@@ -18,7 +18,7 @@ import { type FaceModels, loadFaceModels } from './face-models.ts';
 import { areaShare, countLabels, framePosition, relativeSize } from './geometry.ts';
 import { objectColors } from './object-colors.ts';
 import { describePerson, MAX_PEOPLE, type PersonThresholds } from './people.ts';
-import { loadSalientMasker, SALIENT_MODEL, type SalientMasker } from './salient.ts';
+import { boxMask, loadSalientMasker, SALIENT_MODEL, type SalientMasker } from './salient.ts';
 
 export const ATTRIBUTE_BACKENDS = ['color', 'clip'] as const;
 export type AttributeBackend = (typeof ATTRIBUTE_BACKENDS)[number];
@@ -35,6 +35,8 @@ export interface AttributeRecognizerOptions {
   /** Name colours over a U2-Net-p salient mask of the box (salient.ts) for the largest maskObjects objects. */
   colorMask?: boolean;
   maskObjects?: number;
+  /** box: a model run per masked object's crop; image: one run on the photo, cut per object. */
+  maskScope?: 'box' | 'image';
   /** No colour is stated when the dominant one holds less of the object's weighted pixels (object-colors.ts). */
   minColorShare?: number;
   /** People: smallest face side (px) and model scores at which age group and expression are stated. */
@@ -129,9 +131,11 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
           .sort((a, b) => boxArea(detections.objects[b].box) - boxArea(detections.objects[a].box))
           .slice(0, masker ? maskObjects : 0),
       );
+      const photoMask = masker && masked.size && options.maskScope === 'image' ? await masker.maskImage(image) : null;
       for (const [objectIndex, det] of detections.objects.entries()) {
         const share = areaShare(det.box, image.width, image.height);
-        const mask = masker && masked.has(objectIndex) ? await masker.mask(image, det.box) : null;
+        const mask =
+          !masker || !masked.has(objectIndex) ? null : photoMask ? boxMask(photoMask, det.box) : await masker.mask(image, det.box);
         const attrs: ObjectAttributes = {
           objectIndex,
           label: det.label,

@@ -29,9 +29,65 @@ export interface BoxMask {
 }
 
 export interface SalientMasker {
+  /** U2-Net-p on the box's own crop: one model run per box. */
   mask(image: DecodedImage, box: Box): Promise<BoxMask | null>;
+  /** U2-Net-p once on the whole photo; `boxMask` then cuts any box's mask out of it for free. */
+  maskImage(image: DecodedImage): Promise<ImageMask>;
   dispose(): Promise<void>;
 }
+
+/** A salient mask of the whole photo at the model's side (SIDE × SIDE, stretched), values 0..1. */
+export interface ImageMask {
+  imageWidth: number;
+  imageHeight: number;
+  values: Float32Array;
+}
+
+/** The part of a whole-photo mask under a box, at the box's own pixel size (nearest sample). */
+export function boxMask(mask: ImageMask, box: Box): BoxMask | null {
+  const rect = boxRect(mask.imageWidth, mask.imageHeight, box);
+  if (!rect) return null;
+  const values = new Float32Array(rect.width * rect.height);
+  for (let y = 0; y < rect.height; y++) {
+    const sy = Math.min(SIDE - 1, Math.floor(((rect.top + y + 0.5) * SIDE) / mask.imageHeight));
+    for (let x = 0; x < rect.width; x++) {
+      const sx = Math.min(SIDE - 1, Math.floor(((rect.left + x + 0.5) * SIDE) / mask.imageWidth));
+      values[y * rect.width + x] = mask.values[sy * SIDE + sx];
+    }
+  }
+  return { ...rect, values };
+}
+
+function boxRect(imageWidth: number, imageHeight: number, box: Box): Omit<BoxMask, 'values'> | null {
+  const left = Math.max(0, Math.floor(box.x));
+  const top = Math.max(0, Math.floor(box.y));
+  const width = Math.min(imageWidth, Math.ceil(box.x + box.width)) - left;
+  const height = Math.min(imageHeight, Math.ceil(box.y + box.height)) - top;
+  return width < 8 || height < 8 ? null : { left, top, width, height };
+}
+
+/** rembg's pre-processing, the model, and the first output min-max normalised to 0..1 (SIDE × SIDE). */
+async function salientPlane(session: ort.InferenceSession, pixels: Buffer): Promise<Float32Array> {
+  let max = 1;
+  for (const v of pixels) if (v > max) max = v;
+  const plane = SIDE * SIDE;
+  const input = new Float32Array(3 * plane);
+  for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (pixels[i * 3 + c] / max - MEAN[c]) / STD[c];
+  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
+  const raw = out[session.outputNames[0]].data as Float32Array;
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < plane; i++) {
+    if (raw[i] < lo) lo = raw[i];
+    if (raw[i] > hi) hi = raw[i];
+  }
+  const span = hi - lo || 1;
+  const values = new Float32Array(plane);
+  for (let i = 0; i < plane; i++) values[i] = (raw[i] - lo) / span;
+  return values;
+}
+
+const rawImage = (image: DecodedImage) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
 let shared: { session: Promise<ort.InferenceSession>; users: number } | null = null;
 
@@ -53,42 +109,20 @@ export async function loadSalientMasker(): Promise<SalientMasker> {
   return {
     async mask(image, box) {
       if (disposed) throw new Error('salient masker was disposed');
-      const left = Math.max(0, Math.floor(box.x));
-      const top = Math.max(0, Math.floor(box.y));
-      const width = Math.min(image.width, Math.ceil(box.x + box.width)) - left;
-      const height = Math.min(image.height, Math.ceil(box.y + box.height)) - top;
-      if (width < 8 || height < 8) return null;
-      const crop = sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } }).extract({
-        left,
-        top,
-        width,
-        height,
-      });
-      const pixels = await crop.resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-      let max = 1;
-      for (const v of pixels) if (v > max) max = v;
-      const plane = SIDE * SIDE;
-      const input = new Float32Array(3 * plane);
-      for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (pixels[i * 3 + c] / max - MEAN[c]) / STD[c];
-      const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
-      const raw = out[session.outputNames[0]].data as Float32Array;
-      let lo = Infinity;
-      let hi = -Infinity;
-      for (let i = 0; i < plane; i++) {
-        if (raw[i] < lo) lo = raw[i];
-        if (raw[i] > hi) hi = raw[i];
-      }
-      const span = hi - lo || 1;
-      // Back to the crop's own size, nearest sample: the mask is only thresholded.
-      const values = new Float32Array(width * height);
-      for (let y = 0; y < height; y++) {
-        const sy = Math.min(SIDE - 1, Math.floor(((y + 0.5) * SIDE) / height));
-        for (let x = 0; x < width; x++) {
-          const sx = Math.min(SIDE - 1, Math.floor(((x + 0.5) * SIDE) / width));
-          values[y * width + x] = (raw[sy * SIDE + sx] - lo) / span;
-        }
-      }
-      return { left, top, width, height, values };
+      const rect = boxRect(image.width, image.height, box);
+      if (!rect) return null;
+      const pixels = await rawImage(image).extract(rect).resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      // The crop's own mask is the whole-photo case for a photo that is just the crop.
+      const own = boxMask(
+        { imageWidth: rect.width, imageHeight: rect.height, values: await salientPlane(session, pixels) },
+        { x: 0, y: 0, width: rect.width, height: rect.height },
+      )!;
+      return { ...own, left: rect.left, top: rect.top };
+    },
+    async maskImage(image) {
+      if (disposed) throw new Error('salient masker was disposed');
+      const pixels = await rawImage(image).resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      return { imageWidth: image.width, imageHeight: image.height, values: await salientPlane(session, pixels) };
     },
     async dispose() {
       if (disposed) return;

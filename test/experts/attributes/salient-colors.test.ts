@@ -10,7 +10,7 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { baseColor, nameRgb } from '../../../experts/attributes/color-names.ts';
 import { objectColors } from '../../../experts/attributes/object-colors.ts';
-import { loadSalientMasker, type SalientMasker } from '../../../experts/attributes/salient.ts';
+import { boxMask, loadSalientMasker, type SalientMasker } from '../../../experts/attributes/salient.ts';
 import type { Box } from '../../../experts/types.ts';
 import { decodeImage } from '../../../lib/image.ts';
 
@@ -63,4 +63,28 @@ test('survey centroids: saturated reds are red, navy is dark blue, a tinted grey
   assert.equal(nameRgb(20, 30, 90), 'dark blue');
   assert.equal(nameRgb(110, 135, 160), 'gray');
   assert.equal(nameRgb(250, 120, 10), 'orange');
+});
+
+test('one whole-photo mask (maskScope "image"): each box cut out of it at the box size, over the same pixels', async () => {
+  const image = await decodeImage(path.join(IMAGES, 'sample/images/motorcycle_left.png'));
+  const photo = await masker.maskImage(image);
+  assert.deepEqual([photo.imageWidth, photo.imageHeight, photo.values.length], [image.width, image.height, 320 * 320]);
+  assert.ok(photo.values.every((v) => v >= 0 && v <= 1));
+  const box = { x: 120.1, y: 36.1, width: 556.6, height: 409 };
+  const cut = boxMask(photo, box);
+  assert.ok(cut);
+  assert.deepEqual([cut.left, cut.top, cut.width, cut.height], [120, 36, 557, 410]);
+  // The motorcycle is the photo's salient thing: most of its box is masked in.
+  const inside = cut.values.filter((v) => v > 0.5).length / cut.values.length;
+  assert.ok(inside > 0.3, `share of the box in the photo's mask: ${inside}`);
+  const colors = objectColors(image, box, 2, { mask: cut, minDominantShare: 0 });
+  assert.equal(colors.method, 'mask');
+  assert.equal(baseColor(colors.colors[0].name), 'red', JSON.stringify(colors));
+  assert.equal(boxMask(photo, { x: 5, y: 5, width: 4, height: 40 }), null, 'a box under 8 px wide has no mask');
+});
+
+test('a box mask keeps the crop rectangle of the photo it came from', async () => {
+  const image = await decodeImage(path.join(IMAGES, 'truth/images/copy_centre.jpg'));
+  const mask = await masker.mask(image, { x: 448, y: 903, width: 40, height: 55 });
+  assert.deepEqual([mask?.left, mask?.top, mask?.width, mask?.height], [448, 903, 40, 55]);
 });
