@@ -35,7 +35,7 @@ export interface AttributeRecognizerOptions {
   /** Name colours over a U2-Net-p salient mask of the box (salient.ts) for the largest maskObjects objects. */
   colorMask?: boolean;
   maskObjects?: number;
-  /** box: a model run per masked object's crop; image: one run on the photo, cut per object. */
+  /** image (default): one mask run on the photo, cut per object; box: a run per masked object's crop. */
   maskScope?: 'box' | 'image';
   /** No colour is stated when the dominant one holds less of the object's weighted pixels (object-colors.ts). */
   minColorShare?: number;
@@ -125,13 +125,13 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
       }
       const objects: ObjectAttributes[] = [];
       let people = 0;
-      // The mask costs ~0.3 s a box: only the largest objects get one, the rest the ring estimate.
+      // Only the largest objects get a mask (with maskScope "box" each costs a model run); the rest, the ring estimate.
       const masked = new Set(
         [...detections.objects.keys()]
           .sort((a, b) => boxArea(detections.objects[b].box) - boxArea(detections.objects[a].box))
           .slice(0, masker ? maskObjects : 0),
       );
-      const photoMask = masker && masked.size && options.maskScope === 'image' ? await masker.maskImage(image) : null;
+      const photoMask = masker && masked.size && (options.maskScope ?? 'image') === 'image' ? await masker.maskImage(image) : null;
       for (const [objectIndex, det] of detections.objects.entries()) {
         const share = areaShare(det.box, image.width, image.height);
         const mask =

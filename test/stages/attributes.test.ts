@@ -52,6 +52,7 @@ describe('attributes stage', () => {
       maxColors: 2,
       colorMask: true,
       maskObjects: 4,
+      maskScope: 'image',
       minColorShare: 0.5,
       people: { minFaceSide: 48, minFaceScore: 0.8, minExpressionScore: 0.6 },
     });

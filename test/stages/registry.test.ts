@@ -87,6 +87,15 @@ describe('stage registry', () => {
       const { modelId, modelVersion, paramsHash } = stageKeyOf(await stageImplementation('detect'), configSchema.parse(raw));
       actual[`${label}/detect`] = { modelId, modelVersion, paramsHash };
     }
+    // attributes.maskScope "box" keeps the keys attributes results had before the photo-wide mask became
+    // the default (the default's own key changed with it: its colours can differ).
+    for (const [label, raw] of Object.entries({
+      box: { attributes: { maskScope: 'box' } },
+      'variant-box': { attributes: { faces: false, maskScope: 'box' } },
+    })) {
+      const { modelId, modelVersion, paramsHash } = stageKeyOf(await stageImplementation('attributes'), configSchema.parse(raw));
+      actual[`${label}/attributes`] = { modelId, modelVersion, paramsHash };
+    }
     assert.deepEqual(actual, pinned);
   });
 });
