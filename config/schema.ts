@@ -148,7 +148,7 @@ const fuse = z.object({
         .string()
         .regex(/^[0-9a-fA-F]{64}$/)
         .optional(),
-      /** Tokens per sequence, prompt (~800 with prompt v2's examples) + reply. */
+      /** Tokens per sequence, prompt (~370 with the chat prompt and its example) + reply. */
       contextSize: z.number().int().min(256).max(131_072).default(2048),
       /**
        * Captions generated at once on the one loaded model (one context, this many sequences). 1 by

@@ -18,12 +18,12 @@ import { type LlamaEngine, LlamaPromptTooLongError, loadLlama, modelSha256, reso
 import { type ChatClient, LlmBadResponseError, cleanCaption, createChatClient } from './openai.ts';
 import { type FusedReply, REPLY_JSON_SCHEMA, ReplySchemaError, parseReply } from './reply.ts';
 import {
-  CHAT_TEMPLATE_V2,
+  CHAT_TEMPLATE_LLM,
   SEQ2SEQ_TEMPLATE,
-  chatMessagesV2,
-  factsPromptV2,
+  chatMessagesLlm,
+  factsPromptLlm,
   seq2seqPrompt,
-  systemPromptV2,
+  systemPromptLlm,
   templateTag,
 } from './serialize.ts';
 import { type Embedder, loadEmbedder } from './similarity.ts';
@@ -80,7 +80,7 @@ export function describeFuser(config: FuseConfig): { backend: FuseConfig['backen
       return {
         backend: 'llama',
         model: { id: `llama.cpp/${basename(path).replace(/\.gguf$/i, '')}`, version: `${MODEL_FUSER_VERSION}+${sha256.slice(0, 16)}` },
-        template: templateTag(CHAT_TEMPLATE_V2),
+        template: templateTag(CHAT_TEMPLATE_LLM),
         sha256,
       };
     }
@@ -88,7 +88,7 @@ export function describeFuser(config: FuseConfig): { backend: FuseConfig['backen
       return {
         backend: 'openai',
         model: { id: `openai-compatible/${config.openai.model}`, version: MODEL_FUSER_VERSION },
-        template: templateTag(CHAT_TEMPLATE_V2),
+        template: templateTag(CHAT_TEMPLATE_LLM),
       };
     case 'text2text':
       return {
@@ -149,7 +149,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
       const llama = await loadEngine();
       let generation;
       try {
-        generation = await llama.generate(systemPromptV2(), factsPromptV2(request.original, facts), request.signal);
+        generation = await llama.generate(systemPromptLlm(), factsPromptLlm(request.original, facts), request.signal);
       } catch (error) {
         if (error instanceof LlamaPromptTooLongError) return { bad: error.message };
         throw error;
@@ -159,7 +159,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
     }
     if (client) {
       try {
-        const result = await client.complete(chatMessagesV2(request.original, facts), request.signal);
+        const result = await client.complete(chatMessagesLlm(request.original, facts), request.signal);
         const attempts = { attempts: result.attempts };
         // Plain-text mode, or a server that ignores response_format and answers prose: the reply is the caption.
         if (!result.structured) return { caption: result.text, ...attempts };

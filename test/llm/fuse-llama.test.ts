@@ -74,7 +74,7 @@ describe('llama fuser on the sample set (real model, real Temporal + PostgreSQL)
         if (out.rejected) assert.ok(out.rejected.caption.length > 0);
       } else {
         assert.equal(out.backend, 'llama');
-        assert.equal(out.template, 'fusecap-chat@2');
+        assert.equal(out.template, 'fusecap-chat@3');
         assert.ok(out.claims && Array.isArray(out.claims.objects) && Array.isArray(out.claims.texts), 'the JSON claims are stored');
         assert.ok(out.grounding.score >= 0.8 || out.decision === 'flagged');
         assert.doesNotMatch(out.caption, /confidence|\d\.\d\d|\[|\]/, 'no scores or brackets pasted into the caption');

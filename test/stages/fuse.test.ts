@@ -44,14 +44,14 @@ describe('fuse stage', () => {
     assert.notDeepEqual(ablated.params, base.params);
     const llm = fuseStage.describe(configSchema.parse({ fuse: { backend: 'openai', openai: { model: 'qwen2.5:7b' } } }));
     assert.deepEqual(llm.model, { id: 'openai-compatible/qwen2.5:7b', version: '2' });
-    assert.equal(llm.params.template, 'fusecap-chat@2');
+    assert.equal(llm.params.template, 'fusecap-chat@3');
     assert.deepEqual(llm.params.grounding, { policy: 'fallback', threshold: 0.8, similarity: 0.75, similarityModel: 'default' });
     assert.equal(llm.params.responseFormat, 'json_schema');
     assert.ok(!JSON.stringify(llm).includes('apiKey'), 'no key material in the key');
     // llama: the model file's sha256 and the prompt version are in the key; parallel (speed only) is not.
     const local = fuseStage.describe(configSchema.parse({ fuse: { backend: 'llama' } }));
     assert.equal(local.params.sha256, 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046');
-    assert.equal(local.params.template, 'fusecap-chat@2');
+    assert.equal(local.params.template, 'fusecap-chat@3');
     assert.deepEqual(local.model, { id: 'llama.cpp/qwen2.5-coder-1.5b-instruct-q4_k_m', version: '2+cc324af070c2ecbf' });
     const parallel8 = fuseStage.describe(configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 8 } } }));
     assert.deepEqual(parallel8, local);

@@ -73,7 +73,7 @@ describe('OpenAI-compatible backend', () => {
     assert.deepEqual(format?.json_schema.schema.required, ['caption', 'objects', 'attributes', 'texts']);
     assert.equal(out.caption, GOOD);
     assert.equal(out.backend, 'openai');
-    assert.equal(out.template, 'fusecap-chat@2');
+    assert.equal(out.template, 'fusecap-chat@3');
     assert.equal(out.decision, 'kept');
     assert.equal(out.grounding.score, 1);
     assert.equal(out.attempts, 1);
