@@ -47,19 +47,25 @@ export interface ImageMask {
 /** The part of a whole-photo mask under a box, at the box's own pixel size (nearest sample). */
 export function boxMask(mask: ImageMask, box: Box): BoxMask | null {
   const rect = boxRect(mask.imageWidth, mask.imageHeight, box);
-  if (!rect) return null;
+  return rect && samplePlane(mask.values, { left: 0, top: 0, width: mask.imageWidth, height: mask.imageHeight }, rect);
+}
+
+type Rect = Omit<BoxMask, 'values'>;
+
+/** Samples a SIDE × SIDE plane that was computed over `frame` (image pixels) at each pixel of `rect`. */
+function samplePlane(plane: Float32Array, frame: Rect, rect: Rect): BoxMask {
   const values = new Float32Array(rect.width * rect.height);
   for (let y = 0; y < rect.height; y++) {
-    const sy = Math.min(SIDE - 1, Math.floor(((rect.top + y + 0.5) * SIDE) / mask.imageHeight));
+    const sy = Math.min(SIDE - 1, Math.floor(((rect.top - frame.top + y + 0.5) * SIDE) / frame.height));
     for (let x = 0; x < rect.width; x++) {
-      const sx = Math.min(SIDE - 1, Math.floor(((rect.left + x + 0.5) * SIDE) / mask.imageWidth));
-      values[y * rect.width + x] = mask.values[sy * SIDE + sx];
+      const sx = Math.min(SIDE - 1, Math.floor(((rect.left - frame.left + x + 0.5) * SIDE) / frame.width));
+      values[y * rect.width + x] = plane[sy * SIDE + sx];
     }
   }
   return { ...rect, values };
 }
 
-function boxRect(imageWidth: number, imageHeight: number, box: Box): Omit<BoxMask, 'values'> | null {
+function boxRect(imageWidth: number, imageHeight: number, box: Box): Rect | null {
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
   const width = Math.min(imageWidth, Math.ceil(box.x + box.width)) - left;
@@ -113,12 +119,8 @@ export async function loadSalientMasker(): Promise<SalientMasker> {
       const rect = boxRect(image.width, image.height, box);
       if (!rect) return null;
       const pixels = await rawImage(image).extract(rect).resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-      // The crop's own mask is the whole-photo case for a photo that is just the crop.
-      const own = boxMask(
-        { imageWidth: rect.width, imageHeight: rect.height, values: await salientPlane(session, pixels) },
-        { x: 0, y: 0, width: rect.width, height: rect.height },
-      )!;
-      return { ...own, left: rect.left, top: rect.top };
+      // Back to the crop's own size, nearest sample: the mask is only thresholded.
+      return samplePlane(await salientPlane(session, pixels), rect, rect);
     },
     async maskImage(image) {
       if (disposed) throw new Error('salient masker was disposed');

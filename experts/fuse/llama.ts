@@ -247,7 +247,7 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
   });
   const grammar = await llama.createGrammarForJsonSchema(REPLY_JSON_SCHEMA as never);
   // A free list of sequences: a sequence keeps its tokens between requests, so the next request reuses
-  // the evaluated system prompt (the same ~700 tokens every time) instead of evaluating it again.
+  // the evaluated system turn (holdOnly) instead of evaluating it again.
   const free = Array.from({ length: options.parallel }, () => context.getSequence());
   const waiting: ((s: import('node-llama-cpp').LlamaContextSequence) => void)[] = [];
   const acquire = (): Promise<import('node-llama-cpp').LlamaContextSequence> =>

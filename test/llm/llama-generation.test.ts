@@ -7,33 +7,25 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
-import { configSchema } from '../../config/schema.ts';
 import { FuseBadResponseError, createFuser } from '../../experts/fuse/index.ts';
 
 import { createOcr } from '../../experts/ocr/index.ts';
 import type { OcrOutput } from '../../experts/types.ts';
 import { decodeImage } from '../../lib/image.ts';
 import { loadFixture } from '../experts/fuse/fixtures.ts';
-
-const llamaConfig = (llama: Record<string, unknown>) =>
-  configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 1, ...llama } } }).fuse;
+import { disposedAfterBlock, llamaFuseConfig } from '../support/llama.ts';
 
 describe('llama backend: a reply that cannot be used becomes a counted fallback', () => {
   const stop = loadFixture('sign_stop');
-  const fusers: ReturnType<typeof createFuser>[] = [];
-  after(async () => {
-    for (const f of fusers) await f.dispose();
-  });
+  const disposed = disposedAfterBlock();
 
   test('a reply that runs into the token limit: fallback "cut off", or an error with onBadResponse=error', async () => {
-    const fuser = createFuser(llamaConfig({ maxTokens: 16 }));
-    fusers.push(fuser);
+    const fuser = disposed(createFuser(llamaFuseConfig({ maxTokens: 16 })));
     const out = await fuser.fuse({ original: stop.captions[0], detect: stop.detect, attributes: stop.attributes, ocr: stop.ocr });
     assert.equal(out.decision, 'fallback');
     assert.match(out.fallbackReason ?? '', /cut off at maxTokens \(16\)/);
     assert.equal(out.backend, 'grounded');
-    const strict = createFuser(llamaConfig({ maxTokens: 16, onBadResponse: 'error' }));
-    fusers.push(strict);
+    const strict = disposed(createFuser(llamaFuseConfig({ maxTokens: 16, onBadResponse: 'error' })));
     await assert.rejects(
       strict.fuse({ original: stop.captions[0], detect: stop.detect, attributes: stop.attributes, ocr: stop.ocr }),
       FuseBadResponseError,
@@ -43,7 +35,7 @@ describe('llama backend: a reply that cannot be used becomes a counted fallback'
 
 describe('llama backend: text in the image is data, never an instruction', () => {
   let ocr: OcrOutput;
-  const fuser = createFuser(llamaConfig({}));
+  const fuser = createFuser(llamaFuseConfig());
   before(async () => {
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="300">
       <rect width="900" height="300" fill="#f4f4f0"/>

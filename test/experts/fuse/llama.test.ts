@@ -9,18 +9,17 @@ import assert from 'node:assert/strict';
 import { closeSync, mkdtempSync, openSync, readSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import { configSchema } from '../../../config/schema.ts';
 import { createFuser } from '../../../experts/fuse/index.ts';
 import { DEFAULT_LLAMA_MODEL, LlamaModelError, llamaThreads, loadLlama, modelsDir } from '../../../experts/fuse/llama.ts';
 import { parseReply, ReplySchemaError } from '../../../experts/fuse/reply.ts';
 import { loadFixture } from './fixtures.ts';
+import { disposedAfterBlock, llamaFuseConfig } from '../../support/llama.ts';
 
 const QWEN = join(modelsDir(), DEFAULT_LLAMA_MODEL.file);
 const GEMMA = join(modelsDir(), 'gemma-3-270m-q4_k_m.gguf');
 const dir = mkdtempSync(join(tmpdir(), 'fusecap-llama-bad-'));
-const llamaConfig = (llama: Record<string, unknown>) =>
-  configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 1, ...llama } } }).fuse;
 const rejectsWith = (code: string) => (e: unknown) => e instanceof LlamaModelError && e.code === code;
 
 describe('llama backend: CPU threads', () => {
@@ -41,40 +40,36 @@ describe('llama backend: bad model files are refused at load with a code', () =>
     readSync(fd, buf, 0, buf.length, 0);
     closeSync(fd);
     writeFileSync(part, buf);
-    await assert.rejects(loadLlama({ ...llamaConfig({}).llama, model: part }), rejectsWith('gguf_unreadable'));
+    await assert.rejects(loadLlama({ ...llamaFuseConfig().llama, model: part }), rejectsWith('gguf_unreadable'));
   });
 
   test('a file that is not a GGUF', async () => {
     const text = join(dir, 'notes.gguf');
     writeFileSync(text, 'this is not a model\n');
-    await assert.rejects(loadLlama({ ...llamaConfig({}).llama, model: text }), rejectsWith('gguf_invalid'));
+    await assert.rejects(loadLlama({ ...llamaFuseConfig().llama, model: text }), rejectsWith('gguf_invalid'));
   });
 
   test('a sha256 that does not match the file', async () => {
     await assert.rejects(
-      loadLlama({ ...llamaConfig({}).llama, model: GEMMA, sha256: DEFAULT_LLAMA_MODEL.sha256 }),
+      loadLlama({ ...llamaFuseConfig().llama, model: GEMMA, sha256: DEFAULT_LLAMA_MODEL.sha256 }),
       (e: unknown) => rejectsWith('sha256_mismatch')(e) && /expected cc324af0/.test((e as Error).message),
     );
   });
 
   test('a base model without a chat template (Gemma 3 270M)', async () => {
-    await assert.rejects(loadLlama({ ...llamaConfig({}).llama, model: GEMMA }), rejectsWith('no_chat_template'));
+    await assert.rejects(loadLlama({ ...llamaFuseConfig().llama, model: GEMMA }), rejectsWith('no_chat_template'));
   });
 });
 
 describe('llama backend: replies that cannot be used become counted fallbacks', () => {
   const page = loadFixture('page');
-  const fusers: ReturnType<typeof createFuser>[] = [];
-  after(async () => {
-    for (const f of fusers) await f.dispose();
-  });
+  const disposed = disposedAfterBlock();
 
   test('a prompt that cannot fit the context (a page of OCR text, 512 tokens): fallback, nothing generated', async () => {
     const config = configSchema.parse({
       fuse: { backend: 'llama', llama: { parallel: 1, contextSize: 512 }, maxTextWords: 100, maxTextBlocks: 20 },
     }).fuse;
-    const fuser = createFuser(config);
-    fusers.push(fuser);
+    const fuser = disposed(createFuser(config));
     const out = await fuser.fuse({ original: page.captions[0], detect: page.detect, attributes: page.attributes, ocr: page.ocr });
     assert.equal(out.decision, 'fallback');
     assert.match(out.fallbackReason ?? '', /does not fit the context/);
