@@ -88,7 +88,6 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   const totals = input.totals ?? {};
   let cursor = input.cursor ?? input.afterSeq;
   let batchesDone = input.batchesDone ?? 0;
-  let inFlight = 0;
   const runningIds = new Set<string>();
   const db = bookkeeping();
   const imagesPlanned =
@@ -97,7 +96,7 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
   setHandler(enrichProgressQuery, () => ({
     imagesPlanned,
     batchesDone,
-    batchesInFlight: inFlight,
+    batchesInFlight: runningIds.size,
     batchesRunning: [...runningIds],
     totals,
     done: false,
@@ -126,12 +125,10 @@ export async function enrichDataset(input: EnrichInput): Promise<{ totals: Recor
         ...(input.retryErrors ? { retryErrors: true } : {}),
       },
     ]);
-    inFlight++;
     runningIds.add(childId);
     const tracked: Promise<void> = child.then((results) => {
       addBatchResults(totals, results);
       batchesDone++;
-      inFlight--;
       runningIds.delete(childId);
       running.delete(tracked);
     });

@@ -18,7 +18,7 @@ import { type FaceModels, loadFaceModels } from './face-models.ts';
 import { areaShare, countLabels, framePosition, relativeSize } from './geometry.ts';
 import { objectColors } from './object-colors.ts';
 import { describePerson, MAX_PEOPLE, type PersonThresholds } from './people.ts';
-import { boxMask, loadSalientMasker, SALIENT_MODEL, type SalientMasker } from './salient.ts';
+import { boxMask, loadSalientMasker, maskable, SALIENT_MODEL, type SalientMasker } from './salient.ts';
 
 export const ATTRIBUTE_BACKENDS = ['color', 'clip'] as const;
 export type AttributeBackend = (typeof ATTRIBUTE_BACKENDS)[number];
@@ -131,7 +131,10 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
           .sort((a, b) => boxArea(detections.objects[b].box) - boxArea(detections.objects[a].box))
           .slice(0, masker ? maskObjects : 0),
       );
-      const photoMask = masker && masked.size && (options.maskScope ?? 'image') === 'image' ? await masker.maskImage(image) : null;
+      // The photo-wide run only pays when some masked box is big enough to be given a mask.
+      const wantsPhotoMask =
+        masker && (options.maskScope ?? 'image') === 'image' && [...masked].some((i) => maskable(image, detections.objects[i].box));
+      const photoMask = wantsPhotoMask ? await masker.maskImage(image) : null;
       for (const [objectIndex, det] of detections.objects.entries()) {
         const share = areaShare(det.box, image.width, image.height);
         const mask =

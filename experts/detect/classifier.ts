@@ -11,6 +11,7 @@ import * as ort from 'onnxruntime-node';
 import sharp from 'sharp';
 import type { DecodedImage } from '../../lib/image.ts';
 import { setupModelPath } from '../../lib/setup-models.ts';
+import { leaseSharedSession } from '../../lib/shared-onnx-session.ts';
 import type { Box } from '../types.ts';
 
 export const CLASSIFIER_MODEL = { id: 'efficientnet-lite0/imagenet', version: 'pypi-0.1.0+onnx.1' } as const;
@@ -31,20 +32,9 @@ export interface BoxClassifier {
   dispose(): Promise<void>;
 }
 
-let shared: { session: Promise<ort.InferenceSession>; users: number } | null = null;
-
 export async function loadBoxClassifier(): Promise<BoxClassifier> {
-  if (!shared) {
-    const file = setupModelPath('efficientnet-lite0.onnx');
-    const entry = { session: ort.InferenceSession.create(file, { intraOpNumThreads: 1, graphOptimizationLevel: 'all' }), users: 0 };
-    shared = entry;
-    entry.session.catch(() => {
-      if (shared === entry) shared = null;
-    });
-  }
-  const entry = shared;
-  const session = await entry.session;
-  entry.users++;
+  const lease = await leaseSharedSession(setupModelPath('efficientnet-lite0.onnx'));
+  const { session } = lease;
   let disposed = false;
   return {
     async classify(image, boxes, k) {
@@ -64,12 +54,8 @@ export async function loadBoxClassifier(): Promise<BoxClassifier> {
       return boxes.map((_, b) => topK(logits.subarray(b * 1000, (b + 1) * 1000), k));
     },
     async dispose() {
-      if (disposed) return;
       disposed = true;
-      if (--entry.users <= 0 && shared === entry) {
-        shared = null;
-        await session.release();
-      }
+      await lease.release();
     },
   };
 }

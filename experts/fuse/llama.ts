@@ -268,6 +268,13 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
     }
     return prefix;
   };
+  // The system turn is the same for every caption of a run: count its tokens once.
+  const systemLengths = new Map<string, number>();
+  const systemLength = (system: string): number => {
+    let length = systemLengths.get(system);
+    if (length === undefined) systemLengths.set(system, (length = model.tokenize(system).length));
+    return length;
+  };
   return {
     sha256,
     gpu: llama.gpu,
@@ -276,7 +283,7 @@ export async function loadLlama(options: LlamaOptions): Promise<LlamaEngine> {
       return chatWrapper;
     },
     async generate(system, user, signal) {
-      const promptTokens = model.tokenize(system).length + model.tokenize(user).length + 32; // + template tokens
+      const promptTokens = systemLength(system) + model.tokenize(user).length + 32; // + template tokens
       if (promptTokens + options.maxTokens > perSequence) throw new LlamaPromptTooLongError(promptTokens, perSequence - options.maxTokens);
       const sequence = await acquire();
       try {

@@ -8,6 +8,10 @@
  * plastic bag is no handbag), "glasses" (spectacles), "animal" and "vehicle" (not one class), "board"
  * (circuit boards). Phrases in NOT_OBJECT name a place or a use, not the object: "car park", "bus stop",
  * "bird feeder", "tennis court".
+ *
+ * Kept apart from the fuser's lexicon (lib/language/lexicon.ts) on purpose, though both map words to
+ * COCO classes: the measure must not share the vocabulary of what it measures, or a word the fuser
+ * misreads would be misread the same way by CHAIR and never counted.
  */
 
 export const COCO_SYNONYMS: Readonly<Record<string, readonly string[]>> = {
