@@ -241,7 +241,15 @@ async function main(): Promise<void> {
         ...s.wrongExpressions.map((e) => `expression ${e}`),
         ...s.wrongQuotes.map((q) => `quote "${q}"`),
       ];
-      console.log(`${im.file}: ${caption}${problems.length ? `\n    ✗ ${problems.join('; ')}` : ''}`);
+      // What the original lacked and the fused caption still does not state: the room "added" has left.
+      const before = scoreCaption(im.caption, imageTruthFromTruthFile(im));
+      const missed = [
+        ...s.objectsTrue.filter((o) => !before.objectsStated.includes(o) && !s.objectsStated.includes(o)),
+        ...(s.textTrue ?? []).filter((l) => !before.textStated.includes(l) && !s.textStated.includes(l)).map((l) => `"${l}"`),
+      ];
+      console.log(
+        `${im.file}: ${caption}${problems.length ? `\n    ✗ ${problems.join('; ')}` : ''}${missed.length ? `\n    – not added: ${missed.join(', ')}` : ''}`,
+      );
     }
     console.log('');
   }

@@ -236,6 +236,11 @@ const fuse = z.object({
    * like "GM 125" (experts/fuse/text-check.ts). Repeated lines are stated once either way.
    */
   checkText: z.boolean().default(true),
+  /**
+   * No colour is stated for an object whose box is narrower or lower than this (px): too few pixels to
+   * name one. 24 was chosen on the truth set's tuning half (bench:truth -- --split tuning).
+   */
+  minColorSide: z.number().int().min(0).max(4096).default(24),
   /** At most this many text blocks are quoted. */
   maxTextBlocks: z.number().int().min(0).max(20).default(3),
   /** A text block longer than this many words (a page) is quoted only up to here, ending in "…". */

@@ -112,6 +112,8 @@ export interface FuseOutput {
   attempts?: number;
   /** OCR lines the fuser did not state, with why (low_confidence, repeated, not_words: …). */
   droppedTexts?: { text: string; reason: string }[];
+  /** Objects whose colours the fuser did not state, with why (too_small, see_through). */
+  droppedColors?: { object: string; colors: string[]; reason: string }[];
   /** What a structured (JSON) model reply listed as its claims, checked beside the caption. */
   claims?: { objects: string[]; attributes: string[]; texts: string[] };
   /** For a model caption: what the grounded fuser wrote for the same facts (the report shows both). */

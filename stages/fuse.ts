@@ -70,6 +70,7 @@ export const fuseStage: StageImpl<FuseOutput> = {
         maxTextBlocks: f.maxTextBlocks,
         maxTextWords: f.maxTextWords,
         checkText: f.checkText,
+        minColorSide: f.minColorSide,
         maxAddedObjects: f.maxAddedObjects,
         ...modelParams,
       },

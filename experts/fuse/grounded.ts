@@ -13,7 +13,7 @@ import { normalizeText } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '1' } as const;
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '2' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */
@@ -45,7 +45,8 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     for (const g of groups) covered.add(g);
     // Describe only when the noun picks out one group: "an animal" next to a dog and a horse does not.
     if (groups.length !== 1) continue;
-    const words = describeMention(m, groups[0], facts, hasQuantifier(tokens, m.start));
+    const mayCount = !hasQuantifier(tokens, m.start) && countFitsBefore(tokens, m, mentions);
+    const words = describeMention(m, groups[0], facts, mayCount);
     if (words.lead.length) before.set(m.start, [...(before.get(m.start) ?? []), ...words.lead]);
     if (words.pre.length) before.set(m.nounStart, [...(before.get(m.nounStart) ?? []), ...words.pre]);
     const det = m.start - 1;
@@ -125,6 +126,7 @@ const QUANTIFIERS = new Set([
   'trio',
   'number',
   'plenty',
+  'full', // "a field full of people": many, not "full of fourteen people"
 ]);
 
 function hasQuantifier(tokens: Token[], start: number): boolean {
@@ -133,19 +135,78 @@ function hasQuantifier(tokens: Token[], start: number): boolean {
   return QUANTIFIERS.has(prev) || (prev === 'of' && QUANTIFIERS.has(tokens[start - 2]?.lower ?? ''));
 }
 
+/**
+ * Words after which a number opens a noun phrase: "of / with / the horses" → "of / with / the five
+ * horses". After any other word the phrase may already have begun with modifiers this shallow parser
+ * does not know ("wooden rowing boats"), where a number in front of the noun would read "wooden rowing
+ * five boats"; then no count is added at all.
+ */
+const COUNT_OPENERS = new Set([
+  'the',
+  'of',
+  'with',
+  'and',
+  'or',
+  'but',
+  'on',
+  'in',
+  'at',
+  'over',
+  'under',
+  'near',
+  'by',
+  'beside',
+  'behind',
+  'between',
+  'among',
+  'from',
+  'to',
+  'into',
+  'onto',
+  'across',
+  'along',
+  'around',
+  'through',
+  'past',
+  'above',
+  'below',
+  'against',
+  'toward',
+  'towards',
+  'inside',
+  'outside',
+  'without',
+  'like',
+  'as',
+  'than',
+  'for',
+  'are',
+  'were',
+  'while',
+  'where',
+]);
+
+function countFitsBefore(tokens: Token[], m: NounMention, mentions: NounMention[]): boolean {
+  const prev = tokens[m.start - 1];
+  if (!prev || prev.kind !== 'word') return true; // the caption's or a clause's first words
+  if (COUNT_OPENERS.has(prev.lower)) return true;
+  // A word right after another noun phrase is most likely its verb: "a man feeding pigeons".
+  return mentions.some((other) => other !== m && other.end === m.start - 1);
+}
+
 function describeMention(
   m: NounMention,
   g: ObjectGroup,
   facts: FuseFacts,
-  quantified: boolean,
+  mayCount: boolean,
 ): { lead: string[]; pre: string[]; post: string[] } {
   const lead: string[] = [];
   const pre: string[] = [];
   const post: string[] = [];
   const single = !m.plural && (m.count === null || m.count === 1);
   // A plural noun without a number gets the detector's count ("horses" → "five horses"), unless a
-  // quantifier already stands there ("some horses").
-  if (!single && m.count === null && !quantified && g.count > 1 && g.mayIntroduce && facts.ablation.objects) {
+  // quantifier already stands there ("some horses") or a number would not open the phrase (countFitsBefore).
+  if (!single && m.count === null && mayCount && g.count > 1 && g.mayIntroduce && facts.ablation.objects) {
     lead.push(numberWord(g.count));
   }
   if (!facts.ablation.attributes) return { lead, pre, post };
@@ -257,6 +318,13 @@ function joinList(items: string[]): string {
 /** Re-joins tokens with insertions; punctuation attaches to the word before it, quotes are re-quoted. */
 function render(tokens: Token[], before: Map<number, string[]>, after: Map<number, string[]>, articleFix: Map<number, number>): string {
   const parts: string[] = [];
+  const opening = before.get(0);
+  if (opening?.length && tokens[0].kind === 'word' && /^[A-Z][a-z]/.test(tokens[0].text)) {
+    // Words put in front of the caption's first word take over its capital: "Birds flying" → "Ten birds
+    // flying", not "ten Birds flying". A capital inside a word ("McDonald") or all capitals stay.
+    before.set(0, [capitalize(opening[0]), ...opening.slice(1)]);
+    tokens = [{ ...tokens[0], text: tokens[0].text[0].toLowerCase() + tokens[0].text.slice(1) }, ...tokens.slice(1)];
+  }
   tokens.forEach((t, i) => {
     const pre = before.get(i);
     if (pre) parts.push(...pre);
@@ -273,4 +341,8 @@ function render(tokens: Token[], before: Map<number, string[]>, after: Map<numbe
     if (post) parts.push(...post);
   });
   return parts.join(' ');
+}
+
+function capitalize(words: string): string {
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }

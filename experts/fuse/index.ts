@@ -203,6 +203,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
         maxTextBlocks: config.maxTextBlocks,
         maxTextWords: config.maxTextWords,
         checkText: config.checkText,
+        minColorSide: config.minColorSide,
       });
       const sources = prepareSources({ original: request.original, facts });
       const grounded = (): { caption: string; grounding: GroundingReport } => {
@@ -212,6 +213,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
       const base = {
         ablation: { ...config.ablation },
         ...(facts.droppedTexts.length > 0 ? { droppedTexts: facts.droppedTexts } : {}),
+        ...(facts.droppedColors.length > 0 ? { droppedColors: facts.droppedColors } : {}),
       };
 
       if (config.backend === 'grounded') {

@@ -84,11 +84,19 @@ describe('grounded fuser on the expert-output fixtures', () => {
   }
 });
 
-function detect(objects: [string, number, number, number, number, number][], w = 100, h = 100): DetectOutput {
+/**
+ * Boxes are written in a 100-px frame and stored ×10 (a 1000-px photo), so even the 10-px ones are big
+ * enough for their colours to be stated (fuse.minColorSide); the colour tests below use `scale: 1`.
+ */
+function detect(objects: [string, number, number, number, number, number][], w = 100, h = 100, scale = 10): DetectOutput {
   return {
-    imageWidth: w,
-    imageHeight: h,
-    objects: objects.map(([label, score, x, y, width, height]) => ({ label, score, box: { x, y, width, height } })),
+    imageWidth: w * scale,
+    imageHeight: h * scale,
+    objects: objects.map(([label, score, x, y, width, height]) => ({
+      label,
+      score,
+      box: { x: x * scale, y: y * scale, width: width * scale, height: height * scale },
+    })),
   };
 }
 function attributes(objects: { label: string; colors?: [string, number][]; position?: string; person?: object }[]): AttributesOutput {
@@ -236,6 +244,75 @@ describe('grounded fuser grammar', () => {
     assert.equal(positionPhrase('middle right'), 'on the right');
     assert.equal(positionPhrase('top center'), 'at the top');
     assert.equal(positionPhrase('center'), 'in the center');
+  });
+
+  test('a count goes where a number opens the phrase, or nowhere', () => {
+    const three = (label: string) =>
+      buildFacts(
+        {
+          detect: detect([
+            [label, 0.9, 0, 0, 10, 10],
+            [label, 0.8, 20, 0, 10, 10],
+            [label, 0.7, 40, 0, 10, 10],
+          ]),
+        },
+        { objects: true, attributes: false, ocr: false },
+      );
+    // After modifiers the parser does not know, a number would split the phrase: no count at all.
+    assert.equal(groundedFuse('Wooden rowing boats pulled up on a shore.', three('boat')), 'Wooden rowing boats pulled up on a shore.');
+    // First in the caption: the number takes over the capital.
+    assert.equal(groundedFuse('Birds flying over a palace.', three('bird')), 'Three birds flying over a palace.');
+    // After a preposition, "the", or a verb right after another noun phrase.
+    assert.equal(groundedFuse('a man feeding pigeons in a park', three('bird')), 'a man feeding three pigeons in a park');
+    assert.equal(groundedFuse('a roof with the birds on it', three('bird')), 'a roof with the three birds on it');
+    // "full of" already says how many.
+    assert.equal(groundedFuse('a field full of boats', three('boat')), 'a field full of boats');
+  });
+
+  test('a species or breed in the caption is the detected animal, not a second one', () => {
+    const facts = buildFacts(
+      { detect: detect([['bird', 0.9, 0, 0, 50, 50]]), attributes: attributes([{ label: 'bird', colors: [['gray', 0.8]] }]) },
+      ALL,
+    );
+    assert.equal(groundedFuse('A hummingbird at a red feeder.', facts), 'A gray hummingbird at a red feeder.');
+    const dogs = buildFacts({ detect: detect([['dog', 0.9, 0, 0, 50, 50]]) }, ALL);
+    assert.equal(groundedFuse('Two spaniels at a window.', dogs), 'Two spaniels at a window.');
+  });
+
+  test('no colour for a box too small to name one, or for a see-through object; each drop is recorded', () => {
+    const facts = buildFacts(
+      {
+        // scale 1: a 100-px photo, the bird's box 10 px, the glass's 50 px.
+        detect: detect(
+          [
+            ['bird', 0.9, 0, 0, 10, 10],
+            ['wine glass', 0.9, 50, 50, 50, 50],
+          ],
+          100,
+          100,
+          1,
+        ),
+        attributes: attributes([
+          { label: 'bird', colors: [['blue', 0.9]] },
+          { label: 'wine glass', colors: [['brown', 0.9]] },
+        ]),
+      },
+      ALL,
+    );
+    assert.equal(groundedFuse('a bird and a glass on a table', facts), 'a bird and a glass on a table');
+    assert.deepEqual(facts.droppedColors, [
+      { object: 'bird', colors: ['blue'], reason: 'too_small' },
+      { object: 'wine glass', colors: ['brown'], reason: 'see_through' },
+    ]);
+    // The threshold is the fuse config's: at 8 px the bird's colour is stated.
+    const loose = buildFacts(
+      { detect: detect([['bird', 0.9, 0, 0, 10, 10]], 100, 100, 1), attributes: attributes([{ label: 'bird', colors: [['blue', 0.9]] }]) },
+      ALL,
+      {
+        minColorSide: 8,
+      },
+    );
+    assert.equal(groundedFuse('a bird on a table', loose), 'a blue bird on a table');
   });
 
   test('a caption without words is refused clearly', () => {

@@ -95,7 +95,7 @@ describe('grounding check accepts correct paraphrases', () => {
     ['person', 'a man in blue, a black dog and a horse in a field'],
     ['person', 'a person in black with a dark dog and a pony in a field, with a gray cow'],
     ['beach_sign', 'ten people on a beach near a sign that reads "beach closed", with six kites'],
-    ['beach_sign', 'a smiling person and a blue kite on a beach near a sign'],
+    ['beach_sign', 'a smiling person and a light green kite on a beach near a sign'],
     ['beach_sign', 'people on a beach near a sign with the text "CLOSED"'],
     ['sign_street', 'two signs on a pole that read "Main St." and "Parking"'],
     ['sign_stop', 'a red stop sign on a pole'],
