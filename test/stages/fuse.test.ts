@@ -36,7 +36,9 @@ after(async () => {
 describe('fuse stage', () => {
   test('describe() puts backend, model, template and ablation into the idempotency key', () => {
     const base = fuseStage.describe(configSchema.parse({}));
-    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '1' });
+    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '2' });
+    assert.equal(base.params.minColorSide, 24);
+    assert.notDeepEqual(fuseStage.describe(configSchema.parse({ fuse: { minColorSide: 8 } })).params, base.params);
     assert.equal(base.params.backend, 'grounded');
     assert.equal(base.params.template, 'none');
     assert.deepEqual(base.params.ablation, { objects: true, attributes: true, ocr: true });
