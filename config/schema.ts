@@ -103,6 +103,16 @@ const attributes = z.object({
    * wrong colours 30.0% (image) vs 36.4% (box), experts 707 vs 1,105 ms per photo (bench:truth).
    */
   maskScope: z.enum(['box', 'image']).default('image'),
+  /**
+   * Side (px) of the square U2-Net-p reads; its cost grows with side². 320 is the model's own.
+   */
+  maskSide: z
+    .number()
+    .int()
+    .min(64)
+    .max(640)
+    .refine((v) => v % 32 === 0, 'attributes.maskSide must be a multiple of 32')
+    .default(320),
   /** State no colour unless the dominant one holds this share of the object's chroma-weighted pixels. */
   minColorShare: z.number().min(0).max(1).default(0.5),
   /** When a person's age group and expression are stated (face size in px, model scores). */

