@@ -322,7 +322,8 @@ function render(tokens: Token[], before: Map<number, string[]>, after: Map<numbe
   if (opening?.length && tokens[0].kind === 'word' && /^[A-Z][a-z]/.test(tokens[0].text)) {
     // Words put in front of the caption's first word take over its capital: "Birds flying" → "Ten birds
     // flying", not "ten Birds flying". A capital inside a word ("McDonald") or all capitals stay.
-    before.set(0, [capitalize(opening[0]), ...opening.slice(1)]);
+    // A copy: the caller's map stays as it built it.
+    before = new Map(before).set(0, [capitalize(opening[0]), ...opening.slice(1)]);
     tokens = [{ ...tokens[0], text: tokens[0].text[0].toLowerCase() + tokens[0].text.slice(1) }, ...tokens.slice(1)];
   }
   tokens.forEach((t, i) => {
