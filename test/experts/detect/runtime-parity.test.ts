@@ -1,7 +1,7 @@
 /**
  * The ONNX conversions (models/detect/, runtime "onnx") against the original TF.js graph models
  * (runtime "tfjs", wasm) on every sample photo: the same input floats through both graphs give raw
- * boxes within 1e-3 model pixels, and the detectors built on them give the same labels, scores and
+ * boxes within 1e-3 model pixels (NanoDet's raw cells 2e-3), and the detectors built on them give the same labels, scores and
  * boxes after NMS. This is what lets the onnx runtime be the default without re-pinning detections.
  */
 import assert from 'node:assert/strict';
@@ -17,6 +17,13 @@ import { ROOT, SAMPLE } from './helpers.ts';
 /** Largest box difference allowed between the runtimes, in model pixels (512 or 416 per side). */
 const BOX_PX = 1e-3;
 const SCORE = 1e-4;
+/**
+ * NanoDet's raw cells: a box is a softmax-weighted sum over 8 distance bins times the stride (up to 32),
+ * so kernel rounding shows more. Measured worst cell on the 20 photos: under 1e-3 px on an AVX2 EPYC,
+ * 1.15e-3 px on an AVX-512 Xeon (CI runs on both; each runtime picks its SIMD kernels by CPU). The
+ * detections after NMS hold to the same tolerances either way (below).
+ */
+const NANODET_BOX_PX = 2e-3;
 
 const files = readdirSync(`${ROOT}/data/sample/images`)
   .filter((f) => /\.(jpe?g|png)$/i.test(f))
@@ -96,7 +103,7 @@ describe('NanoDet: onnx vs tfjs', () => {
     await Promise.all([onnx?.dispose(), tfjs?.dispose()]);
   });
 
-  test(`score maps and decoded boxes of every cell on ${files.length} photos: boxes within ${BOX_PX} px`, async () => {
+  test(`score maps and decoded boxes of every cell on ${files.length} photos: boxes within ${NANODET_BOX_PX} px`, async () => {
     let boxMax = 0;
     let scoreMax = 0;
     for (const f of files) {
@@ -119,7 +126,7 @@ describe('NanoDet: onnx vs tfjs', () => {
             [da[cell].x2, db[cell].x2],
             [da[cell].y2, db[cell].y2],
           ]);
-          assert.ok(box <= BOX_PX, `${f} grid ${a[level].grid} cell ${cell}: box differs by ${box} px`);
+          assert.ok(box <= NANODET_BOX_PX, `${f} grid ${a[level].grid} cell ${cell}: box differs by ${box} px`);
           boxMax = Math.max(boxMax, box);
           // Where a class is a candidate at all, both runtimes pick the same one.
           if (da[cell].score >= 0.1) assert.equal(da[cell].classIndex, db[cell].classIndex, `${f} grid ${a[level].grid} cell ${cell}`);
