@@ -6,6 +6,7 @@
  * zod 4: nested sections use `.prefault({})` so their inner defaults are applied when omitted.
  */
 import { z } from 'zod';
+import { isMaskSide, MASK_SIDE_RULE, NATIVE_MASK_SIDE } from '../experts/attributes/mask-side.ts';
 import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({
@@ -106,13 +107,7 @@ const attributes = z.object({
   /**
    * Side (px) of the square U2-Net-p reads; its cost grows with side². 320 is the model's own.
    */
-  maskSide: z
-    .number()
-    .int()
-    .min(64)
-    .max(640)
-    .refine((v) => v % 32 === 0, 'attributes.maskSide must be a multiple of 32')
-    .default(320),
+  maskSide: z.number().refine(isMaskSide, `attributes.maskSide must be ${MASK_SIDE_RULE}`).default(NATIVE_MASK_SIDE),
   /** State no colour unless the dominant one holds this share of the object's chroma-weighted pixels. */
   minColorShare: z.number().min(0).max(1).default(0.5),
   /** When a person's age group and expression are stated (face size in px, model scores). */

