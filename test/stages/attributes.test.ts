@@ -60,6 +60,16 @@ describe('attributes stage', () => {
     assert.notEqual(noFaces.model.version, d.model.version);
   });
 
+  test('config attributes.maskSide: a smaller side is a new model version; a side the network cannot read is refused', () => {
+    const small = attributesStage.describe(configSchema.parse({ attributes: { maskSide: 160 } }));
+    assert.equal(small.model.version, `${attributesStage.describe(config).model.version}@160px`);
+    for (const maskSide of [100, 32, 1024, 160.5]) {
+      const parsed = configSchema.safeParse({ attributes: { maskSide } });
+      assert.equal(parsed.success, false, String(maskSide));
+      assert.match(parsed.error!.issues[0].message, /attributes\.maskSide must be a multiple of 32 in 64\.\.640/);
+    }
+  });
+
   test('horses.jpg: three horses counted', async () => {
     const { attrs } = await detectThenDescribe(path.join(SAMPLE, 'horses.jpg'));
     assert.ok((attrs.counts.horse ?? 0) >= 3);
