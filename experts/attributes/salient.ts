@@ -109,7 +109,14 @@ const rawImage = (image: DecodedImage) => sharp(image.data, { raw: { width: imag
 export async function loadSalientMasker(side: number = NATIVE_MASK_SIDE): Promise<SalientMasker> {
   if (!isMaskSide(side)) throw new Error(`salient mask side must be ${MASK_SIDE_RULE}, got ${side}`);
   // The free-size copy (scripts/u2netp_any_size.py): same weights, input not pinned to 320×320.
-  const lease = await leaseSharedSession(setupModelPath('u2netp-any-size.onnx'));
+  const file = setupModelPath('u2netp-any-size.onnx');
+  const lease = await leaseSharedSession(file).catch((error: unknown) => {
+    throw new Error(
+      `U2-Net-p mask model ${file} could not be loaded (${error instanceof Error ? error.message : String(error)}); ` +
+        'delete it and run bash scripts/setup-vision-models.sh to write it again',
+      { cause: error },
+    );
+  });
   const { session } = lease;
   let disposed = false;
   return {

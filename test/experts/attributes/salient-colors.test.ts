@@ -6,6 +6,8 @@
  * annotator's.
  */
 import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { baseColor, nameRgb } from '../../../experts/attributes/color-names.ts';
@@ -122,4 +124,21 @@ test('attributes.maskSide: a smaller square gives a plane of that side that stil
     await small.dispose();
   }
   for (const side of [100, 32, 1024]) await assert.rejects(loadSalientMasker(side), /multiple of 32 in 64\.\.640/);
+});
+
+test('a damaged mask model file is named, with how to write it again', async () => {
+  const dir = await mkdtemp(path.join(tmpdir(), 'fusecap-u2netp-'));
+  const saved = process.env.FUSECAP_MODELS_DIR;
+  process.env.FUSECAP_MODELS_DIR = dir;
+  try {
+    await writeFile(path.join(dir, 'u2netp-any-size.onnx'), 'half a download');
+    await assert.rejects(
+      loadSalientMasker(),
+      (e: Error) => e.message.includes(path.join(dir, 'u2netp-any-size.onnx')) && /setup-vision-models\.sh/.test(e.message),
+    );
+  } finally {
+    if (saved === undefined) delete process.env.FUSECAP_MODELS_DIR;
+    else process.env.FUSECAP_MODELS_DIR = saved;
+    await rm(dir, { recursive: true, force: true });
+  }
 });
