@@ -2,11 +2,12 @@
  * Builds data/truth/images/ from photos shipped in Debian packages (see data/truth/SOURCES.md).
  * Usage: extract the packages first (`apt-get download PKG && dpkg -x PKG_*.deb ROOT/x_PKG`), then
  * `npx tsx scripts/make-truth-images.ts ROOT`. Each photo is made upright, resized to at most 1024 px on
- * its long side and written as JPEG q90; the JPEGs are committed, so nobody needs to run this again.
+ * its long side and written as JPEG q90; the JPEGs are committed, so nobody needs to run this again; photos already there are skipped, so adding
+ * one needs only its own package.
  */
 import sharp from 'sharp';
 import { join } from 'node:path';
-import { mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 
 /** [file name in the truth set, Debian package, path inside the package] */
 export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
@@ -75,12 +76,40 @@ export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
   ['rowing_boats.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/EveningGlow/contents/images/2560x1600.jpg'],
   ['fallen_leaf.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/FallenLeaf/contents/images/2560x1600.jpg'],
   ['foggy_pier.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/ColdRipple/contents/images/2560x1600.jpg'],
+  // Added 2026-12-02, all to the tuning half (see data/truth/README.md).
+  ['kite_sky.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/Kite/contents/images/2560x1600.jpg'],
+  ['lake_pier.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/BytheWater/contents/images/2560x1600.jpg'],
+  ['forest_path.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/Path/contents/images/2560x1600.jpg'],
+  ['lake_dusk.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/summer_1am/contents/images/2560x1600.jpg'],
+  ['ferns_above.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/OneStandsOut/contents/images/2560x1600.jpg'],
+  ['grey_facade.jpg', 'plasma-workspace-wallpapers', 'usr/share/wallpapers/Grey/contents/images/2560x1600.jpg'],
+  ['water_drop.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/Aqua.jpg'],
+  ['dandelion_seeds.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/TwoWings.jpg'],
+  ['storm_road.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/Storm.jpg'],
+  ['grass_blades.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/GreenMeadow.jpg'],
+  ['green_leaf.jpg', 'mate-backgrounds', 'usr/share/backgrounds/mate/nature/Blinds.jpg'],
+  ['dragonfly_tree.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/Dragonfly_by_Bolly.jpg'],
+  ['fig_bowl.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/Picture_0B_by_freespace.jpg'],
+  ['bridge_cables.jpg', 'lomiri-wallpapers-16.04', 'usr/share/backgrounds/Bridge_by_Sander_Klootwijk.jpg'],
+  ['cola_glass.jpg', 'wand-doc', 'usr/share/doc/wand-doc/html/_images/seam.jpg'],
+  ['cookie_box.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/box.png'],
+  ['aerial_city.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/aero1.jpg'],
+  ['aerial_town.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/aero3.jpg'],
+  ['toy_whale.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/rubberwhale1.png'],
+  ['blurred_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/text_motion.jpg'],
+  ['defocused_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/text_defocus.jpg'],
+  ['grace_hopper.jpg', 'python-matplotlib-data', 'usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'],
 ];
 
 async function main(root: string): Promise<void> {
   const out = join(import.meta.dirname, '..', 'data', 'truth', 'images');
   mkdirSync(out, { recursive: true });
+  let written = 0;
   for (const [name, pkg, path] of TRUTH_PHOTOS) {
+    // Committed photos are never rewritten: a later sharp or libvips could re-encode them with other
+    // bytes and silently move every box and figure measured on them.
+    if (existsSync(join(out, name))) continue;
+    written++;
     await sharp(join(root, `x_${pkg}`, path))
       .rotate()
       .flatten({ background: '#ffffff' })
@@ -88,7 +117,7 @@ async function main(root: string): Promise<void> {
       .jpeg({ quality: 90 })
       .toFile(join(out, name));
   }
-  console.log(`${TRUTH_PHOTOS.length} photos written to ${out}`);
+  console.log(`${written} new photos written to ${out} (${TRUTH_PHOTOS.length - written} already there)`);
 }
 
 if (process.argv[2]) await main(process.argv[2]);
