@@ -49,6 +49,21 @@ function orangeIsColor(tokens: Token[], i: number): boolean {
 
 const EXPRESSION_STEM: Record<string, string> = { smile: 'smiling', smiles: 'smiling' };
 
+/** Nouns an expression word may stand before and still be about a face ("a calm face", "a happy smile"). */
+const FACE_NOUNS: ReadonlySet<string> = new Set(['face', 'faces', 'expression', 'expressions', 'smile', 'smiles', 'look', 'eyes']);
+
+/**
+ * Whether the expression word at i stands before a noun that is no person: "a calm lake", "happy hour",
+ * "a smiling dog" say nothing about a readable human face, so they are not judged as expressions.
+ * "a smiling man", "a man smiling at", "smiling and waving", "calm, serious" still are.
+ */
+function modifiesNonPerson(tokens: Token[], i: number): boolean {
+  const next = tokens[i + 1];
+  if (!next || next.punct || FUNCTION_WORDS.has(next.text) || CONJUNCTIONS.has(next.text)) return false;
+  if (EXPRESSION_WORDS.has(next.text) || FACE_NOUNS.has(next.text) || next.text.endsWith('ly')) return false;
+  return matchPhrase(tokens, i + 1)?.cls !== 'person';
+}
+
 export function parseCaption(caption: string): ParsedCaption {
   const { quotes, rest } = splitQuotes(caption);
   const tokens = tokenize(rest);
@@ -97,7 +112,7 @@ export function parseCaption(caption: string): ParsedCaption {
       i = Math.max(j, i + 1);
       continue;
     }
-    if (EXPRESSION_WORDS.has(t.text)) expressions.push(EXPRESSION_STEM[t.text] ?? t.text);
+    if (EXPRESSION_WORDS.has(t.text) && !modifiesNonPerson(tokens, i)) expressions.push(EXPRESSION_STEM[t.text] ?? t.text);
     i++;
   }
   return { objects, colors, expressions, quotes, words: wordCount(caption) };

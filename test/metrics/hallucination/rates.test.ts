@@ -32,6 +32,10 @@ test('an expression is wrong when no readable face shows it', () => {
   const smiling: ImageTruth = { ...street, expressions: ['smiling', 'happy'] };
   const t = scoreCaption('a smiling man and a sad woman', smiling);
   assert.deepEqual(t.wrongExpressions, ['sad']);
+  // before a noun that is no person, the word is no claim about a face; after a person, or before a face noun, it is
+  const lake = scoreCaption('A calm lake at dusk, a happy dog and a serious, calm face beside a man smiling at the camera.', street);
+  assert.deepEqual(lake.wrongExpressions, ['serious', 'calm', 'smiling']);
+  assert.deepEqual(scoreCaption('a smiling woman and two angry men', street).wrongExpressions, ['smiling', 'angry']);
 });
 
 test('quotes: exact and noisy lines, parts of a line, and quotes that join several lines', () => {
