@@ -7,6 +7,7 @@
  */
 import { z } from 'zod';
 import { isMaskSide, MASK_SIDE_RULE, NATIVE_MASK_SIDE } from '../experts/attributes/mask-side.ts';
+import { OCR_MIN_SIDE_DEFAULT } from '../experts/ocr/types.ts';
 import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({
@@ -134,6 +135,11 @@ const ocr = z.object({
   threads: z.number().int().min(1).max(64).default(1),
   /** paddle: longer side of the text detector's input, pixels (PaddleOCR's det_limit_side_len). */
   maxSide: z.number().int().min(64).max(4096).default(960),
+  /**
+   * paddle: the detector's input is enlarged until its shorter side is this many pixels (never past
+   * maxSide on the longer side; 0 = never enlarged), so small photos' text is found.
+   */
+  minSide: z.number().int().min(0).max(4096).default(OCR_MIN_SIDE_DEFAULT),
   /** paddle: turn upside-down text with the PP-OCR angle classifier. */
   angleClassifier: z.boolean().default(true),
 });

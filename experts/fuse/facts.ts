@@ -5,7 +5,7 @@
  */
 import type { AttributesOutput, Box, DetectOutput, OcrLine, OcrOutput } from '../types.ts';
 import { AGE_ADJECTIVES, EXPRESSION_ADJECTIVES, baseColor, conceptOfLabel } from '../../lib/language/lexicon.ts';
-import { englishWords, readsAsText } from './text-check.ts';
+import { englishWords, onlyFunctionWords, readsAsText } from './text-check.ts';
 
 export interface Ablation {
   objects: boolean;
@@ -201,6 +201,7 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
     // The same sign twice in one photo is one text to state ("NO PARKING", not "NO PARKING" and "NO PARKING").
     else if (seen.has(key)) reason = 'repeated';
     else if (!verdict.ok) reason = verdict.reason;
+    else if (words && onlyFunctionWords(text)) reason = 'function_words_only';
     if (reason) {
       dropped.push({ text, reason });
       return false;

@@ -10,6 +10,7 @@ import { readJarEntries } from '../../lib/jar-resources.ts';
 import { meteorJar } from '../../lib/toolkit-paths.ts';
 
 let cached: ReadonlySet<string> | null = null;
+let cachedFunction: ReadonlySet<string> | null = null;
 
 /** WordNet's lemmas (single words, lower case) and METEOR's function words, loaded once per process. */
 export function englishWords(): ReadonlySet<string> {
@@ -22,9 +23,23 @@ export function englishWords(): ReadonlySet<string> {
   for (let i = 0; i < synsets.length; i += 2) if (/^[a-z]+$/.test(synsets[i])) words.add(synsets[i]);
   const exceptions = files.get('synonym/english.exceptions')!.toString('utf8').split('\n');
   for (let i = 1; i < exceptions.length; i += 2) for (const w of exceptions[i].split(/\s+/)) if (/^[a-z]+$/.test(w)) words.add(w);
-  for (const w of files.get('function/english.words')!.toString('utf8').split(/\r?\n/)) if (w) words.add(w.toLowerCase());
+  const functionWords = new Set<string>();
+  for (const w of files.get('function/english.words')!.toString('utf8').split(/\r?\n/)) if (w) functionWords.add(w.toLowerCase());
+  for (const w of functionWords) words.add(w);
   cached = words;
+  cachedFunction = functionWords;
   return words;
+}
+
+/**
+ * Whether a line is nothing but function words ("the", "of the", "and"): the loose end of a sign whose
+ * other words sit on another line. It is true text, but a caption quoting it ("reads "the" and "copy
+ * centre"") says nothing.
+ */
+export function onlyFunctionWords(line: string): boolean {
+  if (!cachedFunction) englishWords();
+  const tokens = line.toLowerCase().split(/[^a-z0-9']+/).filter(Boolean);
+  return tokens.length > 0 && tokens.every((t) => cachedFunction!.has(t));
 }
 
 /** Regular inflections back to a WordNet lemma: parking → park, signs → sign, closed → close. */

@@ -1,6 +1,6 @@
 /**
- * Input of the DB detector: the image resized so that its longer side is at most `maxSide` and both sides
- * are multiples of 32 (the network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's
+ * Input of the DB detector: the image resized so that its longer side is at most `maxSide`, its shorter
+ * side at least `minSide` where that does not break the first rule, and both sides multiples of 32 (the network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's
  * NormalizeImage), laid out NCHW float32.
  */
 import sharp from 'sharp';
@@ -18,15 +18,19 @@ export interface DetInput {
   scaleY: number;
 }
 
-/** Resized size: longer side ≤ maxSide (never enlarged), each side rounded to a multiple of 32, at least 32. */
-export function detInputSize(width: number, height: number, maxSide: number): { width: number; height: number } {
-  const ratio = Math.min(1, maxSide / Math.max(width, height));
+/**
+ * Resized size: longer side ≤ maxSide; enlarged only until the shorter side reaches minSide (0: never);
+ * each side rounded to a multiple of 32, at least 32. Enlarging matters for small photos: DB finds
+ * text a few pixels high poorly at native size (a 324×223 packet shot reads one line of eight natively).
+ */
+export function detInputSize(width: number, height: number, maxSide: number, minSide = 0): { width: number; height: number } {
+  const ratio = Math.min(Math.max(1, minSide / Math.min(width, height)), maxSide / Math.max(width, height));
   const to32 = (n: number): number => Math.max(32, Math.round((n * ratio) / 32) * 32);
   return { width: to32(width), height: to32(height) };
 }
 
-export async function prepareDetInput(image: DecodedImage, maxSide: number): Promise<DetInput> {
-  const { width, height } = detInputSize(image.width, image.height, maxSide);
+export async function prepareDetInput(image: DecodedImage, maxSide: number, minSide = 0): Promise<DetInput> {
+  const { width, height } = detInputSize(image.width, image.height, maxSide, minSide);
   const pixels =
     width === image.width && height === image.height
       ? image.data

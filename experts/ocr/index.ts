@@ -8,7 +8,7 @@ import { PADDLE_MODEL, TESSERACT_MODEL } from './model-ref.ts';
 import { PaddleOcr } from './paddle.ts';
 import { PaddleThreadOcr } from './paddle-thread.ts';
 import { TesseractOcr } from './tesseract.ts';
-import { OCR_BACKENDS, type OcrBackend, type OcrEngine, type OcrOptions } from './types.ts';
+import { OCR_BACKENDS, OCR_MIN_SIDE_DEFAULT, type OcrBackend, type OcrEngine, type OcrOptions } from './types.ts';
 
 export type { OcrBackend, OcrEngine, OcrOptions } from './types.ts';
 
@@ -22,6 +22,8 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
   if (!Number.isInteger(threads) || threads < 1) throw new Error(`ocr threads must be a positive integer, got ${threads}`);
   const maxSide = options.maxSide ?? 960;
   if (!Number.isInteger(maxSide) || maxSide < 32) throw new Error(`ocr maxSide must be an integer ≥ 32, got ${maxSide}`);
+  const minSide = options.minSide ?? OCR_MIN_SIDE_DEFAULT;
+  if (!Number.isInteger(minSide) || minSide < 0) throw new Error(`ocr minSide must be an integer ≥ 0, got ${minSide}`);
   switch (backend) {
     case 'paddle':
       return ((options.workerThread ?? true) ? PaddleThreadOcr : PaddleOcr).create({
@@ -30,6 +32,7 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
         maxLines,
         threads,
         maxSide,
+        minSide,
       });
     case 'tesseract':
       return TesseractOcr.create({ ...options, minConfidence, maxLines });

@@ -8,7 +8,8 @@
  * sides, then mapped back along the rotated box into upright-image pixels (axis-aligned bounds).
  *
  * Lines: boxes are joined when they overlap vertically by at least half the smaller height, their heights
- * differ by less than 2×, and the horizontal gap is at most 1.5 × the taller height. Reading order: rows
+ * differ by less than 2×, and the horizontal gap is at most 1.5 × the taller height; a box read
+ * vertically (rotated text) is a line of its own. Reading order: rows
  * top to bottom (a line joins a row when its vertical centre lies inside the row's first line), each row
  * left to right.
  */
@@ -30,6 +31,8 @@ export interface Segment {
   confidence: number;
   box: Box;
   words: OcrWord[];
+  /** Read top to bottom or bottom to top (a rotated label, a book spine): never joined into a row. */
+  vertical?: boolean;
 }
 
 /** Splits one recognised box into words with boxes; null when it holds no text. */
@@ -63,6 +66,7 @@ export function toSegment(item: RecognisedBox, imageWidth: number, imageHeight: 
     confidence: mean(words.map((w) => w.confidence)),
     box: boundingBox(rect, imageWidth, imageHeight),
     words,
+    vertical: Math.abs(rect.u.y) > Math.abs(rect.u.x),
   };
 }
 
@@ -94,14 +98,19 @@ function groupLines(segments: readonly Segment[]): Segment[][] {
   const sorted = segments.slice().sort((a, b) => a.box.x - b.box.x);
   const lines: { segments: Segment[]; box: Box }[] = [];
   for (const s of sorted) {
-    const line = lines.find((l) => {
-      const last = l.segments.at(-1)!.box;
-      const overlap = Math.min(last.y + last.height, s.box.y + s.box.height) - Math.max(last.y, s.box.y);
-      const minH = Math.min(last.height, s.box.height);
-      const maxH = Math.max(last.height, s.box.height);
-      const gap = s.box.x - (last.x + last.width);
-      return overlap >= 0.5 * minH && maxH < 2 * minH && gap <= 1.5 * maxH && gap > -0.5 * minH;
-    });
+    // Side-by-side columns of vertical text overlap "vertically" as axis-aligned boxes, yet each is its
+    // own line: joining them reads across the columns ("Product of Italy Crisp Almond Cookies PAN DUCALE").
+    const line = s.vertical
+      ? undefined
+      : lines.find((l) => {
+          if (l.segments[0]!.vertical) return false;
+          const last = l.segments.at(-1)!.box;
+          const overlap = Math.min(last.y + last.height, s.box.y + s.box.height) - Math.max(last.y, s.box.y);
+          const minH = Math.min(last.height, s.box.height);
+          const maxH = Math.max(last.height, s.box.height);
+          const gap = s.box.x - (last.x + last.width);
+          return overlap >= 0.5 * minH && maxH < 2 * minH && gap <= 1.5 * maxH && gap > -0.5 * minH;
+        });
     if (line) {
       line.segments.push(s);
       line.box = unionBox([line.box, s.box]);

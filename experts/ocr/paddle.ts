@@ -15,7 +15,7 @@ import type { RotatedRect } from './geometry.ts';
 import { toOutput, toSegment, type RecognisedBox, type Segment } from './layout.ts';
 import { PADDLE_MODEL } from './model-ref.ts';
 import { acquireSession, defaultModelDir, loadCharacterClasses, MODEL_FILES, releaseSession } from './model-files.ts';
-import { assertDecodedImage, type OcrEngine, type OcrOptions } from './types.ts';
+import { assertDecodedImage, OCR_MIN_SIDE_DEFAULT, type OcrEngine, type OcrOptions } from './types.ts';
 
 const REC_HEIGHT = 48;
 /**
@@ -47,6 +47,7 @@ export class PaddleOcr implements OcrEngine {
     private readonly minConfidence: number,
     private readonly maxLines: number,
     private readonly maxSide: number,
+    private readonly minSide: number,
     private readonly db: DbOptions,
   ) {}
 
@@ -82,6 +83,7 @@ export class PaddleOcr implements OcrEngine {
         options.minConfidence ?? 0.6,
         options.maxLines ?? 20,
         options.maxSide ?? 960,
+        options.minSide ?? OCR_MIN_SIDE_DEFAULT,
         DEFAULT_DB_OPTIONS,
       );
     } catch (error) {
@@ -107,7 +109,7 @@ export class PaddleOcr implements OcrEngine {
 
   /** Text boxes in reading orientation, image pixels. */
   private async detect(image: DecodedImage): Promise<RotatedRect[]> {
-    const input = await prepareDetInput(image, this.maxSide);
+    const input = await prepareDetInput(image, this.maxSide, this.minSide);
     const feeds = { [this.det.inputNames[0]]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
     const out = (await this.det.run(feeds))[this.det.outputNames[0]];
     const boxes = detectBoxes(out.data as Float32Array, input.width, input.height, input.scaleX, input.scaleY, this.db);

@@ -121,6 +121,22 @@ describe('ocr expert, paddle backend', () => {
     );
   });
 
+  test('a packet with rotated text (truth set cookie_box.jpg): each vertical column is its own line; minSide enlarges small photos', async () => {
+    const packet = await decodeImage(path.resolve(import.meta.dirname, '../../../data/truth/images/cookie_box.jpg'));
+    // 324×223: natively DB finds one column. Joined as a row with its neighbours it read
+    // "n Crisp Almond Cookies soo lopoyo"; read as a column it is the printed line.
+    const native = (await ocr.read(packet)).lines.filter((l) => l.confidence >= 0.8).map((l) => l.text);
+    assert.deepEqual(native, ['Crisp Almond Cookies']);
+    const enlarged = await createOcr({ backend: 'paddle', minSide: 960 });
+    try {
+      const lines = (await enlarged.read(packet)).lines.filter((l) => l.confidence >= 0.8).map((l) => l.text);
+      for (const want of ['Crisp Almond Cookies', 'PAN DUCALE', 'ATRI']) assert.ok(lines.includes(want), `${want} in ${JSON.stringify(lines)}`);
+      assert.ok(lines.length >= 5, JSON.stringify(lines));
+    } finally {
+      await enlarged.dispose();
+    }
+  });
+
   test('maxLines keeps the tallest lines and minConfidence drops weak reads', async () => {
     const limited = await createOcr({ backend: 'paddle', maxLines: 1 });
     try {
