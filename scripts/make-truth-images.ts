@@ -99,6 +99,17 @@ export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
   ['blurred_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/text_motion.jpg'],
   ['defocused_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/text_defocus.jpg'],
   ['grace_hopper.jpg', 'python-matplotlib-data', 'usr/share/matplotlib/mpl-data/sample_data/grace_hopper.jpg'],
+  // Added 2026-12-03, all to the tuning half: people, faces, objects and text, the kinds that go wrong.
+  ['flower_hat.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Flower_Hat.jpg'],
+  ['grass_skirts.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Polynesia.jpg'],
+  ['gold_buddha.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Gold_Statue.jpg'],
+  ['denim_shorts.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Shorts.jpg'],
+  ['violin.jpg', 'ruby-rmagick-doc', 'usr/share/doc/ruby-rmagick-doc/html/ex/images/Violin.jpg'],
+  ['inca_tern.jpg', 'wand-doc', 'usr/share/doc/wand-doc/html/_images/inca_tern.jpg'],
+  ['cola_bottle.jpg', 'wand-doc', 'usr/share/doc/wand-doc/html/_images/transform.jpg'],
+  ['chessboard_man.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/left11.jpg'],
+  ['sudoku_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/sudoku.png'],
+  ['produkt_word.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg'],
 ];
 
 async function main(root: string): Promise<void> {
