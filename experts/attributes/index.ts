@@ -52,7 +52,7 @@ export interface AttributeRecognizer {
 }
 
 /** Bump when colour naming, foreground estimation, size/position rules or person logic change output. */
-const RULES_VERSION = '2';
+const RULES_VERSION = '3'; // 3: skin pixels do not vote for a person's colours
 const CLIP_TOP_K = 3;
 
 /** The model ref is known without loading anything, so stages can key results before a model loads. */
@@ -148,7 +148,7 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
         const attrs: ObjectAttributes = {
           objectIndex,
           label: det.label,
-          colors: objectColors(image, det.box, maxColors, { mask, minDominantShare }).colors,
+          colors: objectColors(image, det.box, maxColors, { mask, minDominantShare, excludeSkin: det.label === 'person' }).colors,
           size: relativeSize(share),
           areaShare: Math.round(share * 1e4) / 1e4,
           position: framePosition(det.box, image.width, image.height),

