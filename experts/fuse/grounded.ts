@@ -119,7 +119,24 @@ function properModifierStart(tokens: Token[], m: NounMention): number {
 }
 
 /** Capitalised words that are not names: articles, numbers and the like at a sentence's start. */
-const NOT_NAMES = new Set(['a', 'an', 'the', 'this', 'that', 'these', 'those', 'some', 'two', 'three', 'four', 'five', 'one', 'many', 'several', 'close']);
+const NOT_NAMES = new Set([
+  'a',
+  'an',
+  'the',
+  'this',
+  'that',
+  'these',
+  'those',
+  'some',
+  'two',
+  'three',
+  'four',
+  'five',
+  'one',
+  'many',
+  'several',
+  'close',
+]);
 
 /** Words that already say how many: "some horses", "a pair of horses", "lots of kites" take no count. */
 const QUANTIFIERS = new Set([

@@ -38,7 +38,10 @@ export function englishWords(): ReadonlySet<string> {
  */
 export function onlyFunctionWords(line: string): boolean {
   if (!cachedFunction) englishWords();
-  const tokens = line.toLowerCase().split(/[^a-z0-9']+/).filter(Boolean);
+  const tokens = line
+    .toLowerCase()
+    .split(/[^a-z0-9']+/)
+    .filter(Boolean);
   return tokens.length > 0 && tokens.every((t) => cachedFunction!.has(t));
 }
 

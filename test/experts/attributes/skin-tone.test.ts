@@ -10,12 +10,14 @@ test('skin of light to dark complexions is skin-toned; blue, green, gray, white,
     [160, 110, 80], // medium
     [141, 90, 60], // dark
     [96, 60, 40],
-  ]) assert.equal(isSkinTone(r, g, b), true, `${r},${g},${b}`);
+  ])
+    assert.equal(isSkinTone(r, g, b), true, `${r},${g},${b}`);
   for (const [r, g, b] of [
     [26, 63, 176], // blue top
     [40, 140, 60], // green
     [128, 128, 128], // gray
     [245, 245, 245], // white
     [20, 14, 10], // black, under the brightness floor
-  ]) assert.equal(isSkinTone(r, g, b), false, `${r},${g},${b}`);
+  ])
+    assert.equal(isSkinTone(r, g, b), false, `${r},${g},${b}`);
 });

@@ -277,7 +277,10 @@ describe('grounded fuser grammar', () => {
     assert.equal(groundedFuse('A hummingbird at a red feeder.', facts), 'A gray hummingbird at a red feeder.');
     // a tern is a bird too; a proper-name modifier stays in front of its noun, the colour before both
     assert.equal(groundedFuse('An Inca tern looking to the side.', facts), 'A gray Inca tern looking to the side.');
-    const tv = buildFacts({ detect: detect([['tv', 0.9, 0, 0, 50, 50]]), attributes: attributes([{ label: 'tv', colors: [['dark gray', 0.8]] }]) }, ALL);
+    const tv = buildFacts(
+      { detect: detect([['tv', 0.9, 0, 0, 50, 50]]), attributes: attributes([{ label: 'tv', colors: [['dark gray', 0.8]] }]) },
+      ALL,
+    );
     assert.equal(groundedFuse('A man in front of a computer monitor.', tv), 'A man in front of a dark gray computer monitor.');
     const bottle = buildFacts(
       { detect: detect([['bottle', 0.9, 0, 0, 50, 50]]), attributes: attributes([{ label: 'bottle', colors: [['red', 0.8]] }]) },

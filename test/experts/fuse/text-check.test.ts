@@ -67,7 +67,10 @@ test('facts: a repeated line is stated once, a misread is dropped, each with its
     loose.texts.map((t) => t.text),
     ['copy centre'],
   );
-  assert.deepEqual(loose.droppedTexts.map((d) => d.reason), ['function_words_only', 'function_words_only', 'single_characters']);
+  assert.deepEqual(
+    loose.droppedTexts.map((d) => d.reason),
+    ['function_words_only', 'function_words_only', 'single_characters'],
+  );
   const unchecked = buildFacts({ ocr: { lines: [line('Wivenioe rark', 100)] } }, ALL, { checkText: false });
   assert.deepEqual(
     unchecked.texts.map((t) => t.text),

@@ -130,7 +130,8 @@ describe('ocr expert, paddle backend', () => {
     const enlarged = await createOcr({ backend: 'paddle', minSide: 960 });
     try {
       const lines = (await enlarged.read(packet)).lines.filter((l) => l.confidence >= 0.8).map((l) => l.text);
-      for (const want of ['Crisp Almond Cookies', 'PAN DUCALE', 'ATRI']) assert.ok(lines.includes(want), `${want} in ${JSON.stringify(lines)}`);
+      for (const want of ['Crisp Almond Cookies', 'PAN DUCALE', 'ATRI'])
+        assert.ok(lines.includes(want), `${want} in ${JSON.stringify(lines)}`);
       assert.ok(lines.length >= 5, JSON.stringify(lines));
     } finally {
       await enlarged.dispose();

@@ -36,7 +36,8 @@ test('the test half is the fixed 32 photos (balanced by kind); every photo added
   // Figures reported across versions are on these 32; a photo moved into or out of them would make
   // an old figure and a new one incomparable, and one chosen by looking at results would be tuning.
   const test = set.images.filter((i) => i.split === 'test');
-  const byKind = (ims: typeof set.images) => Object.fromEntries(['objects', 'text', 'decoy', 'scene'].map((k) => [k, ims.filter((i) => i.kind === k).length]));
+  const byKind = (ims: typeof set.images) =>
+    Object.fromEntries(['objects', 'text', 'decoy', 'scene'].map((k) => [k, ims.filter((i) => i.kind === k).length]));
   assert.deepEqual(byKind(test), { objects: 13, text: 5, decoy: 7, scene: 7 });
   const tuning = byKind(set.images.filter((i) => i.split === 'tuning'));
   for (const [kind, n] of Object.entries(byKind(test))) assert.ok(tuning[kind]! >= n, `${kind}: ${tuning[kind]} tuning vs ${n} test`);
