@@ -81,7 +81,7 @@ for (const im of images) {
   const raw = await detector.detect(image);
   const lines: OcrOutput = await ocr.read(image);
   const detections: Record<string, DetectOutput> = {};
-  for (const [k, f] of Object.entries(filters)) detections[k] = await f.apply(raw, image, originals, detector.model.id);
+  for (const [k, f] of Object.entries(filters)) detections[k] = await f.apply(raw, image, originals, detector.model.id, detector);
   const attrCache = new Map<string, AttributesOutput>();
   for (const [name, row] of Object.entries(ROWS)) {
     const key = `${row.detect}|${row.attributes}`;

@@ -115,7 +115,7 @@ async function runExperts(images: TruthImage[], config: FusecapConfig, refresh: 
       for (const { im, path, cache } of missing) {
         const t0 = performance.now();
         const image = await decodeImage(path);
-        const detect = await filters.apply(await detector.detect(image), image, [im.caption], detector.model.id);
+        const detect = await filters.apply(await detector.detect(image), image, [im.caption], detector.model.id, detector);
         const attributes = await recognizer.describe(image, detect);
         const text = await ocr.read(image);
         timings.push(performance.now() - t0);

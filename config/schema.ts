@@ -81,6 +81,13 @@ const detect = z.object({
       classifierRelabelProb: z.number().min(0).max(1).default(0.7),
       /** Boxes narrower or lower than this (px) are not judged: the classifier fails on tiny crops. */
       classifierMinSide: z.number().int().min(1).max(4096).default(32),
+      /**
+       * Run the detector a second time on the mirrored photo and keep only detections it finds again
+       * (same class, mirrored box overlapping by flipMinIou): a false positive is often a fluke of one
+       * view. Doubles detection time.
+       */
+      flip: z.boolean().default(false),
+      flipMinIou: z.number().min(0).max(1).default(0.5),
     })
     .prefault({}),
 });

@@ -46,7 +46,7 @@ export const detectStage: StageImpl<DetectOutput> = {
     input.signal.throwIfAborted();
     const detected = await detector.detect(image);
     input.signal.throwIfAborted();
-    return (await getFilters(config)).apply(detected, image, input.captions, detector.model.id);
+    return (await getFilters(config)).apply(detected, image, input.captions, detector.model.id, detector);
   },
   async dispose() {
     await slot.dispose();

@@ -15,6 +15,11 @@
  *    (reason `classifier_contradicts`), or relabelled when the top class names another COCO label with
  *    probability ≥ `classifierRelabelProb`.
  *
+ * 4. flip agreement (off by default) — the detector run again on the mirrored photo; a detection whose
+ *    class it does not find again at a mirrored box overlapping by `flipMinIou` is dropped (reason
+ *    `flip_disagrees`). A hallucination is often a fluke of one view of the pixels; a real object is
+ *    found either way round. Runs before the classifier, on what the first two filters kept.
+ *
  * Filters only remove or rename detections; scores and boxes are the detector's.
  */
 import { createHash } from 'node:crypto';
@@ -24,6 +29,7 @@ import type { Box, DetectedObject, DetectFilterReport, DetectOutput } from '../t
 import { captionSubjects } from './caption-subjects.ts';
 import { type BoxClassifier, CLASSIFIER_MODEL, type ClassScore, loadBoxClassifier } from './classifier.ts';
 import { bearing, IMAGENET_CLASSES, imagenetMeaning } from './imagenet.ts';
+import { iou } from './nms.ts';
 
 /** Bump when a filter's rule changes its output. */
 export const FILTERS_VERSION = '1';
@@ -36,6 +42,8 @@ export interface DetectFilterOptions {
   classifierMinSupport?: number;
   classifierRelabelProb?: number;
   classifierMinSide?: number;
+  flip?: boolean;
+  flipMinIou?: number;
 }
 
 export const FILTER_DEFAULTS: Required<DetectFilterOptions> = {
@@ -46,6 +54,8 @@ export const FILTER_DEFAULTS: Required<DetectFilterOptions> = {
   classifierMinSupport: 0.1,
   classifierRelabelProb: 0.7,
   classifierMinSide: 32,
+  flip: false,
+  flipMinIou: 0.5,
 };
 
 export interface Calibration {
@@ -77,29 +87,43 @@ export function loadCalibration(): { calibration: Calibration; sha256: string } 
 
 /** What goes into the detect stage's params: every option, plus which calibration and classifier. */
 export function describeFilters(options: DetectFilterOptions, detectorId: string): Record<string, unknown> {
-  const o = { ...FILTER_DEFAULTS, ...options };
+  const { flip, flipMinIou, ...o } = { ...FILTER_DEFAULTS, ...options };
   const cal = loadCalibration();
   return {
     version: FILTERS_VERSION,
     ...o,
+    // Named only when on, so detect results made before the flip filter existed keep their keys.
+    ...(flip ? { flip, flipMinIou } : {}),
     calibration: o.thresholds && cal && cal.calibration.detector === detectorId ? cal.sha256 : null,
     classifierModel: o.classifier ? `${CLASSIFIER_MODEL.id}@${CLASSIFIER_MODEL.version}` : null,
   };
 }
 
+/** What the flip filter needs of the detector: one more run, on the mirrored photo. */
+export interface Redetect {
+  detect(image: DecodedImage): Promise<DetectOutput>;
+}
+
 export interface DetectFilters {
-  apply(output: DetectOutput, image: DecodedImage, captions: readonly string[], detectorId: string): Promise<DetectOutput>;
+  /** `detector` is needed only with the flip filter on. */
+  apply(
+    output: DetectOutput,
+    image: DecodedImage,
+    captions: readonly string[],
+    detectorId: string,
+    detector?: Redetect,
+  ): Promise<DetectOutput>;
   dispose(): Promise<void>;
 }
 
 export async function createDetectFilters(options: DetectFilterOptions = {}): Promise<DetectFilters> {
   const o = { ...FILTER_DEFAULTS, ...options };
-  for (const key of ['classifierMinProb', 'classifierMinSupport', 'classifierRelabelProb'] as const) {
+  for (const key of ['classifierMinProb', 'classifierMinSupport', 'classifierRelabelProb', 'flipMinIou'] as const) {
     if (!(o[key] >= 0 && o[key] <= 1)) throw new Error(`detect.filters.${key} must be within 0..1, got ${o[key]}`);
   }
   const classifier: BoxClassifier | null = o.classifier ? await loadBoxClassifier() : null;
   return {
-    async apply(output, image, captions, detectorId) {
+    async apply(output, image, captions, detectorId, detector) {
       const report: DetectFilterReport = { version: FILTERS_VERSION, seen: output.objects.length, kept: 0, dropped: [], relabeled: [] };
       let objects = output.objects.map((d) => ({ ...d }));
 
@@ -120,6 +144,17 @@ export async function createDetectFilters(options: DetectFilterOptions = {}): Pr
           const subject = subjects.conflict(d.label);
           if (!subject) return true;
           report.dropped.push(drop(d, 'caption_conflict', `caption names "${subject}"`));
+          return false;
+        });
+      }
+
+      if (o.flip && objects.length > 0) {
+        if (!detector) throw new Error('detect.filters.flip needs the detector to run again; apply() was given none');
+        const again = (await detector.detect(mirrored(image))).objects.map((d) => ({ ...d, box: mirrorBox(d.box, image.width) }));
+        objects = objects.filter((d) => {
+          const best = Math.max(0, ...again.filter((a) => a.label === d.label).map((a) => iou(a.box, d.box)));
+          if (best >= o.flipMinIou) return true;
+          report.dropped.push(drop(d, 'flip_disagrees', `best IoU in the mirrored pass ${best.toFixed(2)} < ${o.flipMinIou}`));
           return false;
         });
       }
@@ -159,6 +194,22 @@ export async function createDetectFilters(options: DetectFilterOptions = {}): Pr
       await classifier?.dispose();
     },
   };
+}
+
+/** The photo mirrored left to right. */
+export function mirrored(image: DecodedImage): DecodedImage {
+  const { width, height } = image;
+  const data = Buffer.alloc(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    const row = y * width * 3;
+    for (let x = 0; x < width; x++) image.data.copy(data, row + (width - 1 - x) * 3, row + x * 3, row + x * 3 + 3);
+  }
+  return { ...image, data };
+}
+
+/** A box found in the mirrored photo, in the original's pixels. */
+export function mirrorBox(box: Box, width: number): Box {
+  return { ...box, x: width - box.x - box.width };
 }
 
 /** Top-k probability on classes that support and that contradict `label` (imagenet.ts bearing). */

@@ -55,6 +55,13 @@ describe('detect stage', () => {
     const withDefaults = detectStage.describe(defaults).params.filters as Record<string, unknown>;
     assert.match(String(withDefaults.calibration), /^[0-9a-f]{16}$/);
     assert.equal(withDefaults.classifierModel, 'efficientnet-lite0/imagenet@pypi-0.1.0+onnx.1');
+    // the flip filter is named in the params only when on: keys made before it existed stay
+    assert.equal('flip' in withDefaults, false);
+    const flipped = detectStage.describe(configSchema.parse({ detect: { filters: { flip: true } } })).params.filters as Record<
+      string,
+      unknown
+    >;
+    assert.deepEqual([flipped.flip, flipped.flipMinIou], [true, 0.5]);
     const n = detectStage.describe(configSchema.parse({ detect: { backend: 'nanodet', minScore: 0.4 } }));
     assert.equal(n.model.id, 'human-models/nanodet');
     assert.equal(n.params.minScore, 0.4);

@@ -7,7 +7,14 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { after, before, test } from 'node:test';
 import { captionSubjects } from '../../../experts/detect/caption-subjects.ts';
-import { createDetectFilters, type DetectFilterOptions, type DetectFilters, loadCalibration } from '../../../experts/detect/filters.ts';
+import {
+  createDetectFilters,
+  type DetectFilterOptions,
+  type DetectFilters,
+  loadCalibration,
+  mirrorBox,
+  mirrored,
+} from '../../../experts/detect/filters.ts';
 import { bearing, IMAGENET_CLASSES } from '../../../experts/detect/imagenet.ts';
 import { createDetector, type Detector } from '../../../experts/detect/index.ts';
 import type { DetectOutput } from '../../../experts/types.ts';
@@ -24,6 +31,7 @@ before(async () => {
   filters.classifier = await createDetectFilters({ ...OFF, classifier: true });
   filters.thresholds = await createDetectFilters({ ...OFF, thresholds: true });
   filters.none = await createDetectFilters(OFF);
+  filters.flip = await createDetectFilters({ ...OFF, flip: true });
 });
 after(async () => {
   for (const f of Object.values(filters)) await f.dispose();
@@ -33,7 +41,7 @@ after(async () => {
 async function run(file: string, caption: string, filter: string): Promise<{ raw: DetectOutput; out: DetectOutput; image: DecodedImage }> {
   const image = await decodeImage(TRUTH(file));
   const raw = await detector.detect(image);
-  return { raw, out: await filters[filter].apply(raw, image, [caption], detector.model.id), image };
+  return { raw, out: await filters[filter].apply(raw, image, [caption], detector.model.id, detector), image };
 }
 
 const labels = (d: DetectOutput) => d.objects.map((o) => o.label);
@@ -103,4 +111,29 @@ test('caption subjects: non-COCO nouns map to a domain; naming the class itself 
   assert.equal(captionSubjects(['Sliced citrus on a plate']).conflict('apple'), 'citrus');
   assert.equal(captionSubjects(['Sliced citrus on a plate']).conflict('orange'), null);
   assert.equal(captionSubjects(['A generator beside some leaves']).conflict('bird'), null);
+});
+
+test('mirrored photo and boxes: pixels reversed per row, a box maps back onto itself', () => {
+  const image: DecodedImage = { data: Buffer.from([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12]), width: 2, height: 2, channels: 3 };
+  assert.deepEqual([...mirrored(image).data], [4, 5, 6, 1, 2, 3, 10, 11, 12, 7, 8, 9]);
+  assert.deepEqual(mirrorBox({ x: 10, y: 5, width: 30, height: 20 }, 100), { x: 60, y: 5, width: 30, height: 20 });
+  assert.deepEqual(mirrorBox(mirrorBox({ x: 10, y: 5, width: 30, height: 20 }, 100), 100), { x: 10, y: 5, width: 30, height: 20 });
+});
+
+test('flip agreement (balloons.jpg): what the mirrored pass finds again stays, the rest is dropped with its IoU', async () => {
+  const { raw, out } = await run('balloons.jpg', '', 'flip');
+  assert.ok(out.objects.length > 0 && out.objects.length <= raw.objects.length);
+  for (const d of out.filters!.dropped) {
+    assert.equal(d.reason, 'flip_disagrees');
+    assert.match(d.detail, /^best IoU in the mirrored pass [0-9.]+ < 0.5$/);
+  }
+  assert.equal(out.filters!.seen, out.filters!.kept + out.filters!.dropped.length);
+  // the big, clear people are found either way round
+  const big = raw.objects.filter((o) => o.score >= 0.5);
+  for (const o of big)
+    assert.ok(
+      out.objects.some((k) => k.label === o.label && k.box.x === o.box.x),
+      JSON.stringify(o),
+    );
+  await assert.rejects(filters.flip.apply(raw, await decodeImage(TRUTH('balloons.jpg')), [], detector.model.id), /needs the detector/);
 });
