@@ -16,6 +16,7 @@ import type { AttributesOutput, DetectOutput, ModelRef, ObjectAttributes } from 
 import { type ClipAttributes, DEFAULT_ATTRIBUTE_VOCABULARY, loadClipAttributes } from './clip-attributes.ts';
 import { type FaceModels, loadFaceModels } from './face-models.ts';
 import { areaShare, countLabels, framePosition, relativeSize } from './geometry.ts';
+import { MIN_COLOR_SHARE_DEFAULT } from './color-defaults.ts';
 import { objectColors } from './object-colors.ts';
 import { describePerson, MAX_PEOPLE, type PersonThresholds } from './people.ts';
 import { boxMask, loadSalientMasker, maskable, NATIVE_MASK_SIDE, SALIENT_MODEL, type SalientMasker } from './salient.ts';
@@ -85,7 +86,7 @@ export async function createAttributeRecognizer(options: AttributeRecognizerOpti
     throw new Error('attributes backend "clip" needs clipModel (local folder or hub id of a CLIP model)');
   const useFaces = options.faces ?? true;
   const maskObjects = options.maskObjects ?? 4;
-  const minDominantShare = options.minColorShare ?? 0.5;
+  const minDominantShare = options.minColorShare ?? MIN_COLOR_SHARE_DEFAULT;
 
   let faces: FaceModels | null = null;
   if (useFaces) {

@@ -53,7 +53,7 @@ describe('attributes stage', () => {
       colorMask: true,
       maskObjects: 4,
       maskScope: 'image',
-      minColorShare: 0.5,
+      minColorShare: 0.55,
       people: { minFaceSide: 48, minFaceScore: 0.8, minExpressionScore: 0.6 },
     });
     const noFaces = attributesStage.describe(configSchema.parse({ attributes: { faces: false } }));
