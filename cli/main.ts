@@ -173,7 +173,9 @@ export async function main(argv: string[]): Promise<number> {
             ? 'fuse: the llama backend (Qwen2.5-Coder-1.5B-Instruct Q4_K_M, in process; grounded fuser as the fallback).\n' +
                 '  On a 2-core CPU this is the slow stage (about 6–9 s a caption on 2 idle cores, ~3 min for the 20 photos): fuse moves image by image.\n' +
                 `  For the quick grounded demo: npm run demo -- --config ${join(SAMPLE_DIR, 'demo-config.json')}`
-            : 'fuse: the grounded fuser (no LLM installed: bash scripts/setup.sh installs the default GGUF)',
+            : values.config
+              ? `fuse: the ${config.fuse?.backend ?? 'grounded'} fuser, as ${values.config} says`
+              : 'fuse: the grounded fuser (no LLM installed: bash scripts/setup.sh installs the default GGUF)',
         );
       }
       return withWorkers(async (session) => {
