@@ -98,10 +98,10 @@ function objectColorsRaw(image: DecodedImage, box: Box, maxColors: number, mask:
   for (let y = r.y0 + (step >> 1); y < r.y1; y += step) {
     for (let x = r.x0 + (step >> 1); x < r.x1; x += step) {
       const i = (y * image.width + x) * 3;
-      const name = nameRgb(image.data[i], image.data[i + 1], image.data[i + 2]);
       // Skin is neither object colour nor background: it stays out of both votes (the ring keeps it,
       // which only lowers the background estimate k when a ring colour is skin-like).
       if (excludeSkin && isSkinTone(image.data[i], image.data[i + 1], image.data[i + 2])) continue;
+      const name = nameRgb(image.data[i], image.data[i + 1], image.data[i + 2]);
       const dx = (x + 0.5 - cx) / (w / 2);
       const dy = (y + 0.5 - cy) / (h / 2);
       const radius2 = dx * dx + dy * dy;

@@ -10,7 +10,7 @@
  */
 import type { FuseFacts, ObjectGroup, ObjectMember, TextBlock } from './facts.ts';
 import { normalizeText } from './grounding.ts';
-import { conceptsCompatible, indefiniteArticle, nounOfConcept, numberWord } from '../../lib/language/lexicon.ts';
+import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
 export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '4' } as const;
@@ -112,31 +112,20 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
 function properModifierStart(tokens: Token[], m: NounMention): number {
   if (m.start !== m.nounStart) return m.nounStart;
   let j = m.nounStart;
-  while (j - 1 >= 0 && tokens[j - 1].kind === 'word' && /^[A-Z]/.test(tokens[j - 1].text) && !NOT_NAMES.has(tokens[j - 1].lower)) j--;
+  while (j - 1 >= 0 && tokens[j - 1].kind === 'word' && /^[A-Z]/.test(tokens[j - 1].text) && !isNotName(tokens[j - 1].lower)) j--;
   // Back to the first word, a capital may be the sentence's: "Wooden boats", and render() would lower
   // a name's capital there ("Gray inca terns"), so the words stay at the noun.
   return j === 0 ? m.nounStart : j;
 }
 
-/** Capitalised words that are not names: articles, numbers and the like at a sentence's start. */
-const NOT_NAMES = new Set([
-  'a',
-  'an',
-  'the',
-  'this',
-  'that',
-  'these',
-  'those',
-  'some',
-  'two',
-  'three',
-  'four',
-  'five',
-  'one',
-  'many',
-  'several',
-  'close',
-]);
+/**
+ * Capitalised words that are not names at a sentence's start: articles and demonstratives, the
+ * quantifiers and number words the count rules already know, and "Close" of "Close up of …".
+ */
+function isNotName(word: string): boolean {
+  return ARTICLES.has(word) || QUANTIFIERS.has(word) || Object.hasOwn(NUMBER_WORDS, word);
+}
+const ARTICLES = new Set(['a', 'an', 'the', 'this', 'that', 'close']);
 
 /** Words that already say how many: "some horses", "a pair of horses", "lots of kites" take no count. */
 const QUANTIFIERS = new Set([

@@ -9,11 +9,14 @@
 import { readJarEntries } from '../../lib/jar-resources.ts';
 import { meteorJar } from '../../lib/toolkit-paths.ts';
 
-let cached: ReadonlySet<string> | null = null;
-let cachedFunction: ReadonlySet<string> | null = null;
+let cached: { words: ReadonlySet<string>; functionWords: ReadonlySet<string> } | null = null;
 
 /** WordNet's lemmas (single words, lower case) and METEOR's function words, loaded once per process. */
 export function englishWords(): ReadonlySet<string> {
+  return wordLists().words;
+}
+
+function wordLists(): { words: ReadonlySet<string>; functionWords: ReadonlySet<string> } {
   if (cached) return cached;
   const files = readJarEntries(meteorJar(), ['synonym/english.synsets', 'synonym/english.exceptions', 'function/english.words']);
   const words = new Set<string>();
@@ -26,9 +29,8 @@ export function englishWords(): ReadonlySet<string> {
   const functionWords = new Set<string>();
   for (const w of files.get('function/english.words')!.toString('utf8').split(/\r?\n/)) if (w) functionWords.add(w.toLowerCase());
   for (const w of functionWords) words.add(w);
-  cached = words;
-  cachedFunction = functionWords;
-  return words;
+  cached = { words, functionWords };
+  return cached;
 }
 
 /**
@@ -37,12 +39,12 @@ export function englishWords(): ReadonlySet<string> {
  * centre"") says nothing.
  */
 export function onlyFunctionWords(line: string): boolean {
-  if (!cachedFunction) englishWords();
+  const { functionWords } = wordLists();
   const tokens = line
     .toLowerCase()
     .split(/[^a-z0-9']+/)
     .filter(Boolean);
-  return tokens.length > 0 && tokens.every((t) => cachedFunction!.has(t));
+  return tokens.length > 0 && tokens.every((t) => functionWords.has(t));
 }
 
 /** Regular inflections back to a WordNet lemma: parking → park, signs → sign, closed → close. */

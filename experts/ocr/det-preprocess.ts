@@ -1,7 +1,8 @@
 /**
  * Input of the DB detector: the image resized so that its longer side is at most `maxSide`, its shorter
- * side at least `minSide` where that does not break the first rule, and both sides multiples of 32 (the network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's
- * NormalizeImage), laid out NCHW float32.
+ * side at least `minSide` where that does not break the first rule, and both sides multiples of 32 (the
+ * network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's NormalizeImage), laid
+ * out NCHW float32.
  */
 import sharp from 'sharp';
 import type { DecodedImage } from '../../lib/image.ts';

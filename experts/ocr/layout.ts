@@ -9,9 +9,8 @@
  *
  * Lines: boxes are joined when they overlap vertically by at least half the smaller height, their heights
  * differ by less than 2×, and the horizontal gap is at most 1.5 × the taller height; a box read
- * vertically (rotated text) is a line of its own. Reading order: rows
- * top to bottom (a line joins a row when its vertical centre lies inside the row's first line), each row
- * left to right.
+ * vertically (rotated text) is a line of its own. Reading order: rows top to bottom (a line joins a row
+ * when its vertical centre lies inside the row's first line), each row left to right.
  */
 import type { Box, OcrLine, OcrOutput, OcrWord } from '../types.ts';
 import { boundingBox, unionBox, type RotatedRect } from './geometry.ts';
