@@ -137,3 +137,10 @@ test('flip agreement (balloons.jpg): what the mirrored pass finds again stays, t
     );
   await assert.rejects(filters.flip.apply(raw, await decodeImage(TRUTH('balloons.jpg')), [], detector.model.id), /needs the detector/);
 });
+
+test('a flipMinIou outside 0..1 is refused before any model loads', async () => {
+  await assert.rejects(
+    createDetectFilters({ ...OFF, flip: true, flipMinIou: 1.5 }),
+    /detect.filters.flipMinIou must be within 0..1, got 1.5/,
+  );
+});

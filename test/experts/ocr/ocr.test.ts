@@ -220,4 +220,8 @@ describe('ocr expert, model files and options', () => {
   test('an unknown backend lists the allowed ones', async () => {
     await assert.rejects(createOcr({ backend: 'easyocr' as never }), /allowed: paddle, tesseract/);
   });
+
+  test('a bad minSide is refused, naming the rule', async () => {
+    for (const minSide of [-1, 12.5]) await assert.rejects(createOcr({ minSide }), /ocr minSide must be an integer ≥ 0, got/);
+  });
 });
