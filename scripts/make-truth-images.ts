@@ -110,6 +110,22 @@ export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
   ['chessboard_man.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/left11.jpg'],
   ['sudoku_page.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/data/sudoku.png'],
   ['produkt_word.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_word04.jpg'],
+  // Added 2026-12-03 (second batch), all to the tuning half: a crowd of people, vehicles, a bird, a decoy, scenes.
+  ['taj_mahal.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/filters/examples/taj_orig.jpg'],
+  ['mallard.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-crop-example-source.jpg'],
+  ['guardsmen.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-flip-example-source.jpg'],
+  ['vintage_car.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-jpeg-example.jpg'],
+  ['castle_hill.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-scale-example.jpg'],
+  ['park_terrace.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/filters/examples/map/pan-project-origin.jpg'],
+  [
+    'pickup_truck.jpg',
+    'gimp-help-en',
+    'usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping/apple-orchard-truck-tone-mapped-with-Exposur.jpg',
+  ],
+  ['ground_squirrel.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/filters/examples/light-and-shadow/vignette-ex-orig.jpg'],
+  ['power_lines.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping/power-lines.jpg'],
+  ['daisies.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/filters/examples/distort/spherize-ex-orig.jpg'],
+  ['bee_flower.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-remove-background-source.jpg'],
 ];
 
 async function main(root: string): Promise<void> {
