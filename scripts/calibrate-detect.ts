@@ -2,7 +2,7 @@
  * Makes experts/detect/calibration.json: per-class detector score thresholds for a precision target,
  * chosen on the truth set's tuning half only (never the test half).
  *
- *   node --import tsx scripts/calibrate-detect.ts [--truth data/truth] [--target 0.8] [--min-support 4]
+ *   node --import tsx scripts/calibrate-detect.ts [--truth data/truth] [--target 0.95] [--min-support 4]
  *
  * Runs the default detector (CenterNet, config defaults) on every tuning image. A detection is correct
  * when its class is one of the image's true COCO objects or its "maybe" classes (the truth set boxes
@@ -28,7 +28,9 @@ interface TruthImage {
 const { values } = parseArgs({
   options: {
     truth: { type: 'string', default: 'data/truth' },
-    target: { type: 'string', default: '0.8' },
+    // 0.95 mirrors the CHAIR_i target (at most 5% of object mentions hallucinated). On the 76-photo tuning
+    // half, 0.8 / 0.85 / 0.9 / 0.95 gave CHAIR_i 13.6 / 7.3 / 7.3 / 5.0% at the same recall (67.9%).
+    target: { type: 'string', default: '0.95' },
     'min-support': { type: 'string', default: '4' },
     out: { type: 'string', default: 'experts/detect/calibration.json' },
   },

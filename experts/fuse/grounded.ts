@@ -13,7 +13,7 @@ import { normalizeText } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '4' } as const;
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '5' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */

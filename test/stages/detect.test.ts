@@ -73,15 +73,20 @@ describe('detect stage', () => {
     for (const l of ['dog', 'bicycle', 'car']) assert.ok(labels.includes(l), labels.join(','));
   });
 
-  test('default filters: the dog at 0.38 is dropped by the calibrated default threshold, and accounted for', async () => {
+  test('default filters: the dog at 0.38 and the bicycle at 0.53 fall under the calibrated default threshold, and are accounted for', async () => {
+    // The calibration's precision target is 0.95 (the CHAIR_i target): its default threshold, 0.55, is
+    // stricter than a dog or a bicycle the tuning half never showed would need; the car has a
+    // threshold of its own (0.30) and stays.
     const out = await detectStage.run(input(path.join(SAMPLE, 'dog.jpg')), defaults);
     const f = out.filters!;
     assert.equal(f.seen, f.kept + f.dropped.length);
-    const dog = f.dropped.find((d) => d.label === 'dog');
-    assert.ok(dog && dog.reason === 'below_calibrated_threshold', JSON.stringify(f.dropped));
-    assert.ok(
-      out.objects.some((o) => o.label === 'bicycle'),
-      out.objects.map((o) => o.label).join(),
+    for (const label of ['dog', 'bicycle']) {
+      const d = f.dropped.find((x) => x.label === label);
+      assert.ok(d && d.reason === 'below_calibrated_threshold', JSON.stringify(f.dropped));
+    }
+    assert.deepEqual(
+      out.objects.map((o) => o.label),
+      ['car'],
     );
   });
 

@@ -36,7 +36,7 @@ after(async () => {
 describe('fuse stage', () => {
   test('describe() puts backend, model, template and ablation into the idempotency key', () => {
     const base = fuseStage.describe(configSchema.parse({}));
-    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '4' });
+    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '5' });
     assert.equal(base.params.minColorSide, 24);
     assert.notDeepEqual(fuseStage.describe(configSchema.parse({ fuse: { minColorSide: 8 } })).params, base.params);
     assert.equal(base.params.backend, 'grounded');
@@ -45,7 +45,7 @@ describe('fuse stage', () => {
     const ablated = fuseStage.describe(configSchema.parse({ fuse: { ablation: { ocr: false } } }));
     assert.notDeepEqual(ablated.params, base.params);
     const llm = fuseStage.describe(configSchema.parse({ fuse: { backend: 'openai', openai: { model: 'qwen2.5:7b' } } }));
-    assert.deepEqual(llm.model, { id: 'openai-compatible/qwen2.5:7b', version: '4' });
+    assert.deepEqual(llm.model, { id: 'openai-compatible/qwen2.5:7b', version: '5' });
     assert.equal(llm.params.template, 'fusecap-chat@3');
     assert.deepEqual(llm.params.grounding, { policy: 'fallback', threshold: 0.8, similarity: 0.75, similarityModel: 'default' });
     assert.equal(llm.params.responseFormat, 'json_schema');
