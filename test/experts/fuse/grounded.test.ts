@@ -292,6 +292,22 @@ describe('grounded fuser grammar', () => {
     assert.equal(groundedFuse('Two spaniels at a window.', dogs), 'Two spaniels at a window.');
   });
 
+  test("a person's role and a car's type are the detected person and car, not more beside them", () => {
+    const people = buildFacts(
+      {
+        detect: detect([
+          ['person', 0.9, 0, 0, 50, 150],
+          ['person', 0.8, 60, 0, 50, 150],
+        ]),
+      },
+      ALL,
+    );
+    // before "soldier" was a person noun: "…standing on a lawn, with two people"
+    assert.equal(groundedFuse('Soldiers in red uniforms standing on a lawn.', people), 'Two soldiers in red uniforms standing on a lawn.');
+    const cars = buildFacts({ detect: detect([['car', 0.9, 0, 0, 50, 50]]) }, ALL);
+    assert.equal(groundedFuse('A vintage convertible parked on a road.', cars), 'A vintage convertible parked on a road.');
+  });
+
   test('no colour for a box too small to name one, or for a see-through object; each drop is recorded', () => {
     const facts = buildFacts(
       {
