@@ -126,6 +126,13 @@ export const TRUTH_PHOTOS: readonly (readonly [string, string, string])[] = [
   ['power_lines.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/tone-mapping/power-lines.jpg'],
   ['daisies.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/filters/examples/distort/spherize-ex-orig.jpg'],
   ['bee_flower.jpg', 'gimp-help-en', 'usr/share/gimp/2.0/help/en/images/tutorials/quickie-remove-background-source.jpg'],
+  // Added 2026-12-03 (third batch), all to the tuning half: signs and printed words.
+  ['stationery_box.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word02.jpg'],
+  ['freephone_sign.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word03.jpg'],
+  ['fosters_sign.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word04.jpg'],
+  ['sanyo_projector.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_segmented_word05.jpg'],
+  ['here_word.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_word02.jpg'],
+  ['riser_word.jpg', 'opencv-doc', 'usr/share/doc/opencv-doc/examples/text/scenetext_word03.jpg'],
 ];
 
 async function main(root: string): Promise<void> {
