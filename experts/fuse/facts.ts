@@ -46,7 +46,7 @@ export interface FuseFacts {
   ablation: Ablation;
   groups: ObjectGroup[]; // most salient first
   texts: TextBlock[]; // reading order
-  /** OCR lines not stated, with why: low_confidence, too_short, repeated, not_words: … */
+  /** OCR lines not stated, with why: low_confidence, too_short, repeated, cut_off_copy, not_words: … */
   droppedTexts: { text: string; reason: string }[];
   /** Objects whose colours are not stated, with why: too_small (a box side under minColorSide), see_through. */
   droppedColors: { object: string; colors: string[]; reason: string }[];
@@ -190,6 +190,7 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
   const maxBlocks = options.maxTextBlocks ?? 3;
   const words = (options.checkText ?? true) ? englishWords() : null;
   const seen = new Set<string>();
+  const confident = lines.filter((l) => l.confidence >= minConfidence).map((l) => cleanText(l.text).toLowerCase());
   const kept = lines.filter((l) => {
     const text = cleanText(l.text);
     const key = text.toLowerCase().replace(/[^a-z0-9]/g, '');
@@ -202,6 +203,9 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
     else if (text.split(/\s+/).every((t) => t.replace(/[^A-Za-z0-9]/g, '').length <= 1)) reason = 'single_characters';
     // The same sign twice in one photo is one text to state ("NO PARKING", not "NO PARKING" and "NO PARKING").
     else if (seen.has(key)) reason = 'repeated';
+    // A copy of a sign cut off mid-word, read beside the whole one ("COMP" beside "COMPUTER"): the
+    // fragment is not a text of its own, and quoted it is not one the photo shows.
+    else if (isCutOffCopy(text.toLowerCase(), confident)) reason = 'cut_off_copy';
     else if (!verdict.ok) reason = verdict.reason;
     else if (words && onlyFunctionWords(text)) reason = 'function_words_only';
     if (reason) {
@@ -229,6 +233,11 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
     ),
     confidence: Math.min(...b.lines.map((l) => l.confidence)),
   }));
+}
+
+/** `text` is the start of another line, ending inside one of its words. */
+function isCutOffCopy(text: string, others: readonly string[]): boolean {
+  return others.some((o) => o.length > text.length && o.startsWith(text) && /[a-z0-9]/.test(o[text.length]) && /[a-z0-9]$/.test(text));
 }
 
 /** Whole lines while they fit in maxWords (a title stays whole); else the first maxWords words. */

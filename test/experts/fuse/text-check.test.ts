@@ -71,6 +71,14 @@ test('facts: a repeated line is stated once, a misread is dropped, each with its
     loose.droppedTexts.map((d) => d.reason),
     ['function_words_only', 'function_words_only', 'single_characters'],
   );
+  // a copy of a sign cut off mid-word beside the whole one (stationery_box.jpg, tuning half: "COMP" and
+  // "COMPUTER"); a line that ends where a word of the other ends is not a cut-off copy
+  const cut = buildFacts({ ocr: { lines: [line('COMP', 10), line('COMPUTER', 300), line('OPEN', 500), line('OPEN DAILY', 700)] } }, ALL);
+  assert.deepEqual(
+    cut.texts.map((t) => t.text),
+    ['COMPUTER', 'OPEN', 'OPEN DAILY'],
+  );
+  assert.deepEqual(cut.droppedTexts, [{ text: 'COMP', reason: 'cut_off_copy' }]);
   const unchecked = buildFacts({ ocr: { lines: [line('Wivenioe rark', 100)] } }, ALL, { checkText: false });
   assert.deepEqual(
     unchecked.texts.map((t) => t.text),
