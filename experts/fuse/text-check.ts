@@ -5,6 +5,7 @@
  * words) or a plausible code ("GM 125", "A4", "B-12", "2024"); a single unknown capitalised token may
  * be a name ("Wivenhoe Park") when the line also holds a known word of three letters or more.
  * Short tokens (≤ 3 letters: "NO", "the", "St") are not judged: too many abbreviations to list.
+ * Two known words of four letters or more run together ("Freephone") count as known.
  */
 import { readJarEntries } from '../../lib/jar-resources.ts';
 import { meteorJar } from '../../lib/toolkit-paths.ts';
@@ -61,7 +62,21 @@ function isWord(token: string, words: ReadonlySet<string>): boolean {
     w.replace(/ing$/, 'e'),
     w.replace(/'s$/, ''),
   ];
-  return stems.some((s) => s !== w && s.length >= 2 && words.has(s));
+  if (stems.some((s) => s !== w && s.length >= 2 && words.has(s))) return true;
+  return isCompound(w, words);
+}
+
+/**
+ * Two words of four letters or more written as one, as signs do ("Freephone", "Bookshop"): WordNet lists
+ * few such compounds. Four letters each keeps chance splits of a misread out ("gallerlies" is not one).
+ */
+function isCompound(w: string, words: ReadonlySet<string>): boolean {
+  for (let i = 4; i <= w.length - 4; i++) {
+    const head = w.slice(0, i);
+    const tail = w.slice(i);
+    if (words.has(head) && (words.has(tail) || words.has(tail.replace(/s$/, '')))) return true;
+  }
+  return false;
 }
 
 /** Digits, or a short letters-and-digits code: 125, A4, B-12, M25, 10:30, 3.5. */
