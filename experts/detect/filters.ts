@@ -4,21 +4,20 @@
  * dropped or relabelled, and why):
  *
  * 1. calibrated thresholds — per-class score thresholds chosen on the truth set's tuning half for a
- *    precision target (calibration.json, made by scripts/calibrate-detect.ts); classes the tuning half
- *    saw too rarely use its global threshold. Reason `below_calibrated_threshold`.
+ *    precision target of 0.95 (calibration.json, made by scripts/calibrate-detect.ts); classes the
+ *    tuning half saw too rarely use its global threshold. Reason `below_calibrated_threshold`.
  * 2. caption consistency — a detection whose class contradicts a subject the original caption names
  *    outside COCO-80 (caption-subjects.ts). Reason `caption_conflict`.
- * 3. classifier second opinion — EfficientNet-Lite0 (classifier.ts) on each box at least
+ * 3. flip agreement (off by default) — the detector run again on the mirrored photo; a detection whose
+ *    class it does not find again at a mirrored box overlapping by `flipMinIou` is dropped (reason
+ *    `flip_disagrees`). A hallucination is often a fluke of one view of the pixels; a real object is
+ *    found either way round.
+ * 4. classifier second opinion — EfficientNet-Lite0 (classifier.ts) on each box at least
  *    `classifierMinSide` px on both sides, people excepted (ImageNet has no person class): when the
  *    classes that contradict the label (imagenet.ts) hold at least `classifierMinProb` of the top-5
  *    probability and those that support it under `classifierMinSupport`, the detection is dropped
  *    (reason `classifier_contradicts`), or relabelled when the top class names another COCO label with
  *    probability ≥ `classifierRelabelProb`.
- *
- * 4. flip agreement (off by default) — the detector run again on the mirrored photo; a detection whose
- *    class it does not find again at a mirrored box overlapping by `flipMinIou` is dropped (reason
- *    `flip_disagrees`). A hallucination is often a fluke of one view of the pixels; a real object is
- *    found either way round. Runs before the classifier, on what the first two filters kept.
  *
  * Filters only remove or rename detections; scores and boxes are the detector's.
  */

@@ -36,9 +36,10 @@ export const FUSE_BACKENDS = ['grounded', 'llama', 'openai', 'text2text'] as con
  * Version of the client code around a model fuser (prompt handling, reply parsing, grounding of the
  * claims); part of the model ref. 2: prompt v2, JSON replies, claims checked with the similarity model.
  * 3: text lines of function words only ("the") are no longer among the facts (facts.ts). 4: nor lines
- * of loose single characters ("9 3"); more bird names and compound nouns in the lexicon. 5: people's roles ("soldier", "dancer") and car
- * types ("convertible", "jeep") in the lexicon; a sign's copy cut off mid-word ("COMP" beside
- * "COMPUTER") is not among the facts, and two words run together ("Freephone") read as text.
+ * of loose single characters ("9 3"); more bird names and compound nouns in the lexicon. 5: people's
+ * roles ("soldier", "dancer") and car types ("convertible", "jeep") in the lexicon; a sign's copy cut
+ * off mid-word ("COMP" beside "COMPUTER") is not among the facts, and two words run together
+ * ("Freephone") read as text.
  */
 const MODEL_FUSER_VERSION = '5';
 

@@ -48,7 +48,8 @@ const CONCEPTS: Record<string, ConceptEntry> = {
       'worker',
       'photographer',
       'kiteboarder',
-      // Roles and trades: "soldiers" already are the people a detector finds ("with five people" beside them repeats).
+      // Roles and trades: "soldiers" are the people a detector finds, not others beside them
+      // (", with five people" after "soldiers" repeats them).
       'soldier',
       'guardsman',
       'officer',
