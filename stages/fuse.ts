@@ -70,6 +70,7 @@ export const fuseStage: StageImpl<FuseOutput> = {
         maxTextBlocks: f.maxTextBlocks,
         maxTextWords: f.maxTextWords,
         checkText: f.checkText,
+        sureTextConfidence: f.sureTextConfidence,
         minColorSide: f.minColorSide,
         maxAddedObjects: f.maxAddedObjects,
         ...modelParams,

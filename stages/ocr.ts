@@ -14,8 +14,8 @@ const slot = new ModelSlot<OcrEngine>();
 
 /** The config fields that choose the engine; `threads` is among them but changes no output. */
 function engineKey(config: FusecapConfig): string {
-  const { backend, minConfidence, maxLines, threads, maxSide, minSide, angleClassifier } = config.ocr;
-  return JSON.stringify({ backend, minConfidence, maxLines, threads, maxSide, minSide, angleClassifier });
+  const { backend, model, modelDir, minConfidence, maxLines, threads, maxSide, minSide, angleClassifier } = config.ocr;
+  return JSON.stringify({ backend, model, modelDir, minConfidence, maxLines, threads, maxSide, minSide, angleClassifier });
 }
 
 function getEngine(config: FusecapConfig): Promise<OcrEngine> {
@@ -25,10 +25,11 @@ function getEngine(config: FusecapConfig): Promise<OcrEngine> {
 export const ocrStage: StageImpl<OcrOutput> = {
   name: 'ocr',
   describe(config) {
-    const { backend, minConfidence, maxLines, maxSide, minSide, angleClassifier } = config.ocr;
+    const { backend, model, minConfidence, maxLines, maxSide, minSide, angleClassifier } = config.ocr;
     const params: Record<string, unknown> = { backend, minConfidence, maxLines };
     if (backend === 'paddle') Object.assign(params, { maxSide, minSide, angleClassifier });
-    return { model: ocrModelRef(backend), params };
+    // The model set is in the model ref (id and version), so params stay as they were for old results.
+    return { model: ocrModelRef(backend, model), params };
   },
   async load(config) {
     await getEngine(config);

@@ -13,7 +13,8 @@ import { normalizeText } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '5' } as const;
+// 6: the text facts changed (facts.ts: sure reads skip the word check, blocks split at letter size).
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '6' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */

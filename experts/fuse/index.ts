@@ -39,9 +39,10 @@ export const FUSE_BACKENDS = ['grounded', 'llama', 'openai', 'text2text'] as con
  * of loose single characters ("9 3"); more bird names and compound nouns in the lexicon. 5: people's
  * roles ("soldier", "dancer") and car types ("convertible", "jeep") in the lexicon; a sign's copy cut
  * off mid-word ("COMP" beside "COMPUTER") is not among the facts, and two words run together
- * ("Freephone") read as text.
+ * ("Freephone") read as text. 6: a line OCR read surely (fuse.sureTextConfidence) skips the word check,
+ * the one-name exception is gone, and stacked lines of different letter sizes are separate texts.
  */
-const MODEL_FUSER_VERSION = '5';
+const MODEL_FUSER_VERSION = '6';
 
 export interface FuseRequest {
   original: string;
@@ -208,6 +209,7 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
         maxTextBlocks: config.maxTextBlocks,
         maxTextWords: config.maxTextWords,
         checkText: config.checkText,
+        sureTextConfidence: config.sureTextConfidence,
         minColorSide: config.minColorSide,
       });
       const sources = prepareSources({ original: request.original, facts });

@@ -1,14 +1,19 @@
 /**
  * Input of the DB detector: the image resized so that its longer side is at most `maxSide`, its shorter
  * side at least `minSide` where that does not break the first rule, and both sides multiples of 32 (the
- * network downsamples by 32), normalised with ImageNet mean/std (PP-OCRv4 det's NormalizeImage), laid
- * out NCHW float32.
+ * network downsamples by 32), normalised with the det model's mean/std (ImageNet's for PP-OCRv4, 0.5 for
+ * PP-OCRv6), laid out NCHW float32.
  */
 import sharp from 'sharp';
 import type { DecodedImage } from '../../lib/image.ts';
 
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+/** PP-OCRv4 det's NormalizeImage: ImageNet's statistics. */
+const IMAGENET: DetNormalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+
+export interface DetNormalization {
+  mean: readonly number[];
+  std: readonly number[];
+}
 
 export interface DetInput {
   tensor: Float32Array; // [1, 3, height, width]
@@ -30,7 +35,12 @@ export function detInputSize(width: number, height: number, maxSide: number, min
   return { width: to32(width), height: to32(height) };
 }
 
-export async function prepareDetInput(image: DecodedImage, maxSide: number, minSide = 0): Promise<DetInput> {
+export async function prepareDetInput(
+  image: DecodedImage,
+  maxSide: number,
+  minSide = 0,
+  norm: DetNormalization = IMAGENET,
+): Promise<DetInput> {
   const { width, height } = detInputSize(image.width, image.height, maxSide, minSide);
   const pixels =
     width === image.width && height === image.height
@@ -42,8 +52,8 @@ export async function prepareDetInput(image: DecodedImage, maxSide: number, minS
   const plane = width * height;
   const tensor = new Float32Array(3 * plane);
   for (let c = 0; c < 3; c++) {
-    const scale = 1 / (255 * STD[c]);
-    const shift = MEAN[c] / STD[c];
+    const scale = 1 / (255 * norm.std[c]);
+    const shift = norm.mean[c] / norm.std[c];
     const base = c * plane;
     for (let i = 0; i < plane; i++) tensor[base + i] = pixels[i * 3 + c] * scale - shift;
   }

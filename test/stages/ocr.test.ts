@@ -43,7 +43,7 @@ describe('ocr stage', () => {
 
   test('describe: model ref and the params that change the output', () => {
     const d = ocrStage.describe(config);
-    assert.deepEqual(d.model, { id: 'paddleocr/pp-ocrv4-mobile', version: 'det4-rec4-cls2.0+2' });
+    assert.deepEqual(d.model, { id: 'paddleocr/pp-ocrv6-small', version: 'det6s-rec6s-cls2.0+1' });
     assert.deepEqual(d.params, { backend: 'paddle', minConfidence: 0.6, maxLines: 20, maxSide: 960, minSide: 0, angleClassifier: true });
     const t = ocrStage.describe(configSchema.parse({ ocr: { backend: 'tesseract', threads: 2 } }));
     assert.equal(t.model.id, 'tesseract/eng-lstm-4.0.0');

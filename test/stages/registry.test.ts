@@ -96,6 +96,10 @@ describe('stage registry', () => {
       const { modelId, modelVersion, paramsHash } = stageKeyOf(await stageImplementation('attributes'), configSchema.parse(raw));
       actual[`${label}/attributes`] = { modelId, modelVersion, paramsHash };
     }
+    // ocr.model "pp-ocrv4-mobile" keeps the keys OCR results had before PP-OCRv6 became the default.
+    actual['v4/ocr'] = (({ modelId, modelVersion, paramsHash }) => ({ modelId, modelVersion, paramsHash }))(
+      stageKeyOf(await stageImplementation('ocr'), configSchema.parse({ ocr: { model: 'pp-ocrv4-mobile' } })),
+    );
     assert.deepEqual(actual, pinned);
   });
 });

@@ -25,7 +25,7 @@ after(async () => {
   await ocr.dispose();
 });
 
-test('lines that read as text: words, inflections, codes, one name beside a word', () => {
+test('lines that read as text: words, inflections, codes', () => {
   const words = englishWords();
   assert.ok(words.size > 50_000, `WordNet word list has ${words.size} words`);
   for (const line of [
@@ -34,7 +34,6 @@ test('lines that read as text: words, inflections, codes, one name beside a word
     'Double parking prohibited',
     'Car Parks',
     'AT ALL TIMES',
-    'Wivenhoe Park',
     'Grand Central Terminal',
     // two words run together, as signs write them (freephone_sign.jpg, tuning half)
     'Customer Freephone',
@@ -47,7 +46,8 @@ test('lines that read as text: words, inflections, codes, one name beside a word
 test('misreads are not quoted: PP-OCR\'s "Wivenioe -ark", "gallerles", "pRiORy" style nonsense', () => {
   const words = englishWords();
   // "gallerlies" splits into no two words of four letters or more: not a compound
-  for (const line of ['Wivenioe rark', 'gallerlies the ship', 'xqzt vbnm', 'Manlook']) {
+  // A name is no English word either: "Wivenhoe Park" is quoted only when OCR read it surely (facts test below).
+  for (const line of ['Wivenioe rark', 'gallerlies the ship', 'xqzt vbnm', 'Manlook', 'Wivenhoe Park', 'Flli the blank spaces']) {
     const verdict = readsAsText(line, words);
     assert.equal(verdict.ok, false, line);
     assert.match((verdict as { reason: string }).reason, /^not_words: /);
@@ -88,6 +88,52 @@ test('facts: a repeated line is stated once, a misread is dropped, each with its
     unchecked.texts.map((t) => t.text),
     ['Wivenioe rark'],
   );
+});
+
+test('facts: a sure read skips the word check; stacked lines of different letter sizes are separate texts', () => {
+  const at = (text: string, confidence: number, y: number, height = 20): OcrLine => ({
+    text,
+    confidence,
+    box: { x: 10, y, width: 100, height },
+    words: [],
+  });
+  const names = buildFacts({ ocr: { lines: [at('COMO HOPPER', 0.992, 10), at('Wivenhoe Park', 0.95, 300)] } }, ALL);
+  assert.deepEqual(
+    names.texts.map((t) => t.text),
+    ['COMO HOPPER'],
+  );
+  assert.deepEqual(names.droppedTexts, [{ text: 'Wivenhoe Park', reason: 'not_words: Wivenhoe' }]);
+  // sureTextConfidence 1: every line takes the check
+  const strict = buildFacts({ ocr: { lines: [at('COMO HOPPER', 0.992, 10)] } }, ALL, { sureTextConfidence: 1 });
+  assert.deepEqual(strict.droppedTexts, [{ text: 'COMO HOPPER', reason: 'not_words: COMO' }]);
+  // box_scene.jpg (tuning half): "Casbah" (30 px) sits right over "BASMATI" (52 px) on another packet
+  const packets = buildFacts({ ocr: { lines: [at('Casbah', 0.999, 100, 30), at('BASMATI', 0.999, 135, 52)] } }, ALL);
+  assert.deepEqual(
+    packets.texts.map((t) => t.text),
+    ['Casbah', 'BASMATI'],
+  );
+  const sign = buildFacts({ ocr: { lines: [at('NOTICE', 0.999, 100, 49), at('DOUBLE', 0.999, 152, 43)] } }, ALL);
+  assert.deepEqual(
+    sign.texts.map((t) => t.text),
+    ['NOTICE DOUBLE'],
+  );
+});
+
+test('sanyo_projector.jpg (tuning half): the brand PP-OCRv6 reads surely is quoted, though no English word', async () => {
+  const lines = await ocr.read(await decodeImage(TRUTH('sanyo_projector.jpg')));
+  const fuser = createFuser(configSchema.parse({}).fuse);
+  try {
+    const out = await fuser.fuse({
+      original: 'Close up of the gray casing of a multimedia projector with its brand name.',
+      ocr: lines,
+      detect: null,
+      attributes: null,
+    });
+    assert.match(out.caption, /"SANYO"/, out.caption);
+    assert.match(out.caption, /MULTIMEDIA PROJECTOR/, out.caption);
+  } finally {
+    await fuser.dispose();
+  }
 });
 
 test('no_parking.jpg (tuning half): OCR reads the sign twice, the fused caption quotes it once', async () => {

