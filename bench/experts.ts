@@ -17,7 +17,7 @@
  * - maximum resident memory (RSS) of the process with all models loaded (the onnx arrangement runs first,
  *   in a fresh process; the tfjs one after it, so its figure includes what the first left behind);
  * - Python RapidOCR (rapidocr-onnxruntime, same PP-OCR family) on the same images with the same thread
- *   count, run twice: with our model files and detector size limit (like for like), and with its defaults
+ *   count, run twice: with our model files (the configured set) and detector size limit (like for like), and with its defaults
  *   (its bundled PP-OCRv4 det/rec + v2.0 cls, shorter side raised to 736).
  *
  * The machine is shared: wall times are noisy. Sequential and pipelined runs alternate so load changes
@@ -32,7 +32,8 @@ import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { configSchema, type FusecapConfig } from '../config/schema.ts';
 import { createOcr } from '../experts/ocr/index.ts';
-import { defaultModelDir } from '../experts/ocr/model-files.ts';
+import { defaultModelDir, paddleFiles } from '../experts/ocr/model-files.ts';
+import type { PaddleModelName } from '../experts/ocr/model-ref.ts';
 import type { AttributesOutput, DetectOutput, ModelRef, OcrOutput } from '../experts/types.ts';
 import { DecodedImageCache } from '../lib/decoded-images.ts';
 import { decodeImage, type DecodedImage } from '../lib/image.ts';
@@ -150,11 +151,15 @@ async function coresAvailable(ms = 1000): Promise<number> {
   return (used.user + used.system) / 1000 / (performance.now() - t);
 }
 
-function runRapidOcr(files: string[], threads: number, repeat: number, matched: boolean): Record<string, unknown> {
+function runRapidOcr(files: string[], threads: number, repeat: number, matched: PaddleModelName | null): Record<string, unknown> {
   const python = path.join(ROOT, '.venv/bin/python');
   if (!existsSync(python)) return { error: `${python} missing: create the virtualenv with rapidocr-onnxruntime` };
   const args = [path.join(ROOT, 'bench/rapidocr_bench.py'), '--threads', String(threads), '--repeat', String(repeat)];
-  if (matched) args.push('--models', defaultModelDir(), '--max-side', '960');
+  if (matched) {
+    const set = paddleFiles(matched);
+    args.push('--models', defaultModelDir(matched), '--max-side', '960');
+    args.push('--det', set.det, '--rec', set.rec, '--cls', set.cls, '--keys', set.keys);
+  }
   const result = spawnSync(python, [...args, ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
   const lastLine = result.stdout.trim().split('\n').at(-1) ?? '';
   if (result.status !== 0 || !lastLine.startsWith('{')) {
@@ -449,8 +454,8 @@ async function main(): Promise<void> {
 
     // 3. RapidOCR on the same files, same thread count.
     const files = images.map((b) => b.file);
-    const rapidMatched = runRapidOcr(files, args.threads, args.repeat, true);
-    const rapidDefault = runRapidOcr(files, args.threads, args.repeat, false);
+    const rapidMatched = runRapidOcr(files, args.threads, args.repeat, defaults.ocr.model);
+    const rapidDefault = runRapidOcr(files, args.threads, args.repeat, null);
     const ourOcrRate = (images.length * args.repeat) / (onnx.ocrAloneMs / 1000);
     const ratio = (rapid: Record<string, unknown>): number | null =>
       typeof rapid.imagesPerSecond === 'number' ? round(ourOcrRate / rapid.imagesPerSecond, 2) : null;

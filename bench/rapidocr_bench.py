@@ -24,16 +24,21 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--models", default=None)
     parser.add_argument("--max-side", type=int, default=None)
+    # File names inside --models (fusecap's model sets name them differently: experts/ocr/model-files.ts).
+    parser.add_argument("--det", default="ch_PP-OCRv4_det_infer.onnx")
+    parser.add_argument("--rec", default="ch_PP-OCRv4_rec_infer.onnx")
+    parser.add_argument("--cls", default="ch_ppocr_mobile_v2.0_cls_infer.onnx")
+    parser.add_argument("--keys", default="ppocr_keys_v1.txt")
     parser.add_argument("images", nargs="+")
     args = parser.parse_args()
 
     kwargs = {"intra_op_num_threads": args.threads, "inter_op_num_threads": 1}
     if args.models:
         kwargs.update(
-            det_model_path=os.path.join(args.models, "ch_PP-OCRv4_det_infer.onnx"),
-            rec_model_path=os.path.join(args.models, "ch_PP-OCRv4_rec_infer.onnx"),
-            cls_model_path=os.path.join(args.models, "ch_ppocr_mobile_v2.0_cls_infer.onnx"),
-            rec_keys_path=os.path.join(args.models, "ppocr_keys_v1.txt"),
+            det_model_path=os.path.join(args.models, args.det),
+            rec_model_path=os.path.join(args.models, args.rec),
+            cls_model_path=os.path.join(args.models, args.cls),
+            rec_keys_path=os.path.join(args.models, args.keys),
         )
     if args.max_side:
         kwargs.update(det_limit_type="max", det_limit_side_len=args.max_side)
