@@ -1,6 +1,6 @@
 /**
  * The ocr stage on real files: it decodes through lib/image.ts (so grayscale, alpha, CMYK, 16-bit,
- * EXIF-rotated, 1×1 and huge images all work) and reads them with the real PP-OCRv4 models.
+ * EXIF-rotated, 1×1 and huge images all work) and reads them with the real default (PP-OCRv6 small) models.
  */
 import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
@@ -95,7 +95,9 @@ describe('ocr stage', () => {
     );
     const box = out.lines[0].box;
     assert.ok(box.width > box.height * 2, `upright box expected, got ${JSON.stringify(box)}`);
-    assert.ok(Math.abs(box.x - 200) < 15 && Math.abs(box.y - 177) < 15, JSON.stringify(box));
+    // Where the same word lies in the upright file (the JPEG round trip moves it a pixel or two).
+    const upright = (await ocrStage.run(input(STOP), config)).lines[0].box;
+    assert.ok(Math.abs(box.x - upright.x) < 8 && Math.abs(box.y - upright.y) < 8, `${JSON.stringify(box)} vs ${JSON.stringify(upright)}`);
   });
 
   test('a huge image is read at the detector size, boxes in full-resolution pixels', async () => {
@@ -106,7 +108,9 @@ describe('ocr stage', () => {
       out.lines.map((l) => l.text),
       ['STOP'],
     );
-    assert.ok(Math.abs(out.lines[0].box.x - 7.5 * 200) < 90, JSON.stringify(out.lines[0].box));
+    // 7.5× the word's place in the 640×480 original; the detector saw the huge one at its own size.
+    const small = (await ocrStage.run(input(STOP), config)).lines[0].box;
+    assert.ok(Math.abs(out.lines[0].box.x - 7.5 * small.x) < 90, `${JSON.stringify(out.lines[0].box)} vs 7.5 × ${JSON.stringify(small)}`);
   });
 
   test('unreadable input is a StageInputError with a code', async () => {
