@@ -10,7 +10,7 @@ import { MIN_COLOR_SHARE_DEFAULT } from '../experts/attributes/color-defaults.ts
 import { isMaskSide, MASK_SIDE_RULE, NATIVE_MASK_SIDE } from '../experts/attributes/mask-side.ts';
 import { OCR_MIN_SIDE_DEFAULT } from '../experts/ocr/types.ts';
 import { PADDLE_MODEL_DEFAULT, PADDLE_MODEL_NAMES } from '../experts/ocr/model-ref.ts';
-import { SURE_TEXT_CONFIDENCE } from '../experts/fuse/facts.ts';
+import { SURE_TEXT_CONFIDENCE } from '../experts/fuse/text-defaults.ts';
 import { STAGE_NAMES } from '../stages/registry.ts';
 
 const pipeline = z.object({

@@ -6,6 +6,7 @@
 import type { AttributesOutput, Box, DetectOutput, OcrLine, OcrOutput } from '../types.ts';
 import { AGE_ADJECTIVES, EXPRESSION_ADJECTIVES, baseColor, conceptOfLabel } from '../../lib/language/lexicon.ts';
 import { englishWords, onlyFunctionWords, readsAsText } from './text-check.ts';
+import { SURE_TEXT_CONFIDENCE } from './text-defaults.ts';
 
 export interface Ablation {
   objects: boolean;
@@ -72,13 +73,6 @@ export interface FactOptions {
   /** State no colour for an object whose box is narrower or lower than this many pixels; default 24. */
   minColorSide?: number;
 }
-
-/**
- * OCR lines at or above this confidence skip the word check. Chosen on the truth set's tuning half with
- * PP-OCRv6 small: the true names and brands it read scored 0.992–1.000 ("COMO HOPPER", "SANYO", "alla
- * Mandorla"), its misreads that fail the check at most 0.92 ("27 to Cary 4:").
- */
-export const SURE_TEXT_CONFIDENCE = 0.99;
 
 /** Colours covering less of an object's pixels than this are not stated for it. */
 const MIN_COLOR_SHARE = 0.15;

