@@ -100,12 +100,12 @@ const seconds = (performance.now() - t0) / 1000;
 const fmt = (v: number | null): string => (v === null ? '   –  ' : `${(v * 100).toFixed(1).padStart(5)}%`);
 const summaries: Record<string, HallucinationSummary> = {};
 console.log(`truth set ${split} half: ${images.length} images, ${seconds.toFixed(0)} s`);
-console.log('variant                            CHAIR_i CHAIR_s colours quotes  expr.  words  recall added');
+console.log('variant                            CHAIR_i CHAIR_s colours quotes  expr.  place   words  recall added');
 for (const [name, list] of Object.entries(items)) {
   const s = summarizeHallucination(list);
   summaries[name] = s;
   console.log(
-    `${name.padEnd(34)} ${fmt(s.chairI)} ${fmt(s.chairS)} ${fmt(s.wrongColorRate)} ${fmt(s.wrongQuoteRate)} ${fmt(s.wrongExpressionRate)} ${(s.wordsPerCaption ?? 0).toFixed(1).padStart(5)} ${fmt(s.recall)} ${fmt(s.addedShare)}`,
+    `${name.padEnd(34)} ${fmt(s.chairI)} ${fmt(s.chairS)} ${fmt(s.wrongColorRate)} ${fmt(s.wrongQuoteRate)} ${fmt(s.wrongExpressionRate)} ${fmt(s.wrongPositionRate)} ${(s.wordsPerCaption ?? 0).toFixed(1).padStart(5)} ${fmt(s.recall)} ${fmt(s.addedShare)}`,
   );
 }
 const o = summaries.original;

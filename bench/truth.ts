@@ -189,6 +189,8 @@ function figures(s: HallucinationSummary) {
     expressionWords: s.expressionWords,
     wrongQuotes: round(s.wrongQuoteRate),
     quotes: s.quotes,
+    wrongPositions: round(s.wrongPositionRate),
+    positionClaims: s.positionClaims,
     wordsPerCaption: round(s.wordsPerCaption, 2),
     recall: round(s.recall),
     objectRecall: round(s.objectRecall),
@@ -240,6 +242,7 @@ async function main(): Promise<void> {
         ...s.wrongColors.map((c) => `colour ${c.color} on ${c.cls}`),
         ...s.wrongExpressions.map((e) => `expression ${e}`),
         ...s.wrongQuotes.map((q) => `quote "${q}"`),
+        ...s.wrongPositions.map((p) => `position ${p}`),
       ];
       // What the original lacked and the fused caption still does not state: the room "added" has left.
       const before = scoreCaption(im.caption, imageTruthFromTruthFile(im));
@@ -259,18 +262,18 @@ async function main(): Promise<void> {
       (experts.msPerImage !== null ? ` (${experts.msPerImage.toFixed(0)} ms/image)` : '') +
       `, ${experts.cached} from cache`,
   );
-  const header = `${'captions'.padEnd(44)} CHAIR_i CHAIR_s colour   expr.  quotes  words recall  added`;
+  const header = `${'captions'.padEnd(44)} CHAIR_i CHAIR_s colour   expr.  quotes  place   words recall  added`;
   console.log(header);
   console.log('-'.repeat(header.length));
   for (const [label, f] of Object.entries(results)) {
     console.log(
-      `${label.padEnd(44)} ${pct(f.CHAIR_i)} ${pct(f.CHAIR_s)} ${pct(f.wrongColours)} ${pct(f.wrongExpressions)} ${pct(f.wrongQuotes)} ${num(
+      `${label.padEnd(44)} ${pct(f.CHAIR_i)} ${pct(f.CHAIR_s)} ${pct(f.wrongColours)} ${pct(f.wrongExpressions)} ${pct(f.wrongQuotes)} ${pct(f.wrongPositions)} ${num(
         f.wordsPerCaption,
       ).padStart(6)} ${pct(f.recall)} ${pct(f.addedShare)}`,
     );
   }
   console.log(
-    'rates: CHAIR_i = hallucinated / object mentions, CHAIR_s = captions with one, colour / expr. / quotes = wrong / judged; ' +
+    'rates: CHAIR_i = hallucinated / object mentions, CHAIR_s = captions with one, colour / expr. / quotes / place = wrong / judged; ' +
       'recall = true objects + text lines stated; added = of those the original lacked, share stated',
   );
   console.log(

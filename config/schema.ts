@@ -284,6 +284,8 @@ const fuse = z.object({
   maxTextWords: z.number().int().min(1).max(100).default(8),
   /** Grounded fuser: at most this many unmentioned object groups are added. */
   maxAddedObjects: z.number().int().min(0).max(20).default(4),
+  /** Grounded fuser: a noun the caption has gets the frame side its objects share ("a dog on the left"). */
+  placeMentioned: z.boolean().default(false),
 });
 
 const train = z.object({

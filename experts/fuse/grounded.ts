@@ -19,6 +19,11 @@ export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '6' } as 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */
   maxAddedGroups?: number;
+  /**
+   * A noun the caption has gets its frame side too ("a dog" → "a dog on the left"), when the objects it
+   * names share one off-centre place. "In the center" is not added: a caption's subject mostly is.
+   */
+  placeMentioned?: boolean;
 }
 
 /** Concepts that carry text, in order of preference for attaching what OCR read. */
@@ -48,6 +53,7 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     if (groups.length !== 1) continue;
     const mayCount = !hasQuantifier(tokens, m.start) && countFitsBefore(tokens, m, mentions);
     const words = describeMention(m, groups[0], facts, mayCount);
+    if (options.placeMentioned && facts.ablation.attributes) words.post.push(...placeOfMention(tokens, m, groups[0]));
     // Colours go before a proper-name modifier, not inside it: "an Inca tern" → "a gray Inca tern".
     const preAt = words.pre.length && !words.lead.length ? properModifierStart(tokens, m) : m.nounStart;
     const phraseStart = Math.min(m.start, preAt);
@@ -249,6 +255,30 @@ function describeMention(
     pre.push(joinList(colors));
   }
   return { lead, pre, post };
+}
+
+/** Words that, after "on / at / in / to the", say the caption already places the noun. */
+const PLACE_WORDS = new Set(['left', 'right', 'top', 'bottom', 'upper', 'lower', 'center', 'centre', 'middle', 'front', 'back']);
+
+/**
+ * The side a mentioned noun's objects share, as words after the noun ("on the left"), or none: not for
+ * the center, not before "of" ("a cup of coffee" must stay whole) and not where the caption already
+ * says where the noun is.
+ */
+function placeOfMention(tokens: Token[], m: NounMention, g: ObjectGroup): string[] {
+  const position = sharedPosition(g.members);
+  if (!position || position === 'center') return [];
+  const next = tokens[m.end];
+  if (next?.lower === 'of' || next?.lower === "'s") return [];
+  if (
+    next &&
+    ['on', 'at', 'in', 'to'].includes(next.lower) &&
+    tokens[m.end + 1]?.lower === 'the' &&
+    PLACE_WORDS.has(tokens[m.end + 2]?.lower ?? '')
+  ) {
+    return [];
+  }
+  return positionPhrase(position).split(' ');
 }
 
 /** Dominant colours every member agrees on; for plural nouns up to `max` distinct dominant colours. */

@@ -214,7 +214,10 @@ export function createFuser(config: FuseConfig, deps: FuserDeps = {}): Fuser {
       });
       const sources = prepareSources({ original: request.original, facts });
       const grounded = (): { caption: string; grounding: GroundingReport } => {
-        const caption = groundedFuse(request.original, facts, { maxAddedGroups: config.maxAddedObjects });
+        const caption = groundedFuse(request.original, facts, {
+          maxAddedGroups: config.maxAddedObjects,
+          placeMentioned: config.placeMentioned,
+        });
         return { caption, grounding: checkGrounding(caption, sources) };
       };
       const base = {

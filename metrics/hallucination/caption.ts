@@ -3,9 +3,11 @@
  * - object mentions: COCO-80 classes named through metrics/hallucination/synonyms.ts (CHAIR);
  * - colour words attached to an object ("a dark brown stop sign", "a man in a red shirt", "a person in black");
  * - expression words ("a smiling man");
- * - quoted text ("a sign that reads "NO PARKING"").
+ * - quoted text ("a sign that reads "NO PARKING"");
+ * - frame positions of objects ("two horses on the left"; position.ts).
  * Quoted spans are taken out before objects are read, so a quoted "Car Parks" names no car.
  */
+import { boxFitsNothing, matchPlace, placeName, type FramePlace } from './position.ts';
 import { PHRASES_BY_FIRST, type Phrase } from './synonyms.ts';
 import { normalizeText, normalizedDistance, splitQuotes, tokenize, wordCount, type Token } from './text.ts';
 import { CLOTHING, COLOR_MODIFIERS, colorTerms, CONJUNCTIONS, EXPRESSION_WORDS, FUNCTION_WORDS, isColorWord } from './vocab.ts';
@@ -17,14 +19,28 @@ export interface ColorClaim {
   cls: string | null;
 }
 
+export interface PositionClaim {
+  /** The COCO class placed. */
+  cls: string;
+  place: FramePlace;
+}
+
 export interface ParsedCaption {
   /** Distinct COCO classes the caption names, in order of first mention. */
   objects: string[];
   colors: ColorClaim[];
   expressions: string[];
   quotes: string[];
+  positions: PositionClaim[];
   words: number;
 }
+
+/**
+ * Words that end the run of objects a position phrase places: "a dog and a cat on the left" places both,
+ * "a man riding a horse, with a dog on the left" only the dog. Punctuation (a quote is blanked to a
+ * comma) ends it too.
+ */
+const PLACE_RUN_BREAKS: ReadonlySet<string> = new Set(['with', 'while', 'where', 'which', 'who', 'that']);
 
 function matchPhrase(tokens: Token[], i: number): Phrase | undefined {
   const t = tokens[i];
@@ -70,13 +86,24 @@ export function parseCaption(caption: string): ParsedCaption {
   const objects: string[] = [];
   const colors: ColorClaim[] = [];
   const expressions: string[] = [];
+  const positions: PositionClaim[] = [];
   let lastMention: { cls: string; at: number } | undefined;
+  // The objects named since the last break or position phrase: what the next position phrase places.
+  let run: string[] = [];
 
   let i = 0;
   while (i < tokens.length) {
     const t = tokens[i]!;
-    if (t.punct) {
+    if (t.punct || PLACE_RUN_BREAKS.has(t.text)) {
+      run = [];
       i++;
+      continue;
+    }
+    const place = matchPlace(tokens, i);
+    if (place) {
+      for (const cls of new Set(run)) positions.push({ cls, place: place.place });
+      run = [];
+      i += place.length;
       continue;
     }
     const phrase = matchPhrase(tokens, i);
@@ -87,6 +114,7 @@ export function parseCaption(caption: string): ParsedCaption {
     if (phrase && !(phrase.cls === 'orange' && colorHere)) {
       if (phrase.cls) {
         if (!objects.includes(phrase.cls)) objects.push(phrase.cls);
+        run.push(phrase.cls);
         lastMention = { cls: phrase.cls, at: i + phrase.tokens.length - 1 };
       }
       i += phrase.tokens.length;
@@ -115,7 +143,7 @@ export function parseCaption(caption: string): ParsedCaption {
     if (EXPRESSION_WORDS.has(t.text) && !modifiesNonPerson(tokens, i)) expressions.push(EXPRESSION_STEM[t.text] ?? t.text);
     i++;
   }
-  return { objects, colors, expressions, quotes, words: wordCount(caption) };
+  return { objects, colors, expressions, quotes, positions, words: wordCount(caption) };
 }
 
 /** The class of the noun a colour run stands before: within two words, not past punctuation or a function word. */
@@ -208,6 +236,10 @@ export interface CaptionScore {
   objectsStated: string[];
   textTrue: string[] | null;
   textStated: string[];
+  /** Position claims on present objects whose every instance is boxed in the truth. */
+  positionClaims: number;
+  /** Those no boxed instance fits, as "left on dog". */
+  wrongPositions: string[];
 }
 
 export function scoreCaption(caption: string, truth: ImageTruth): CaptionScore {
@@ -241,6 +273,15 @@ export function scoreCaption(caption: string, truth: ImageTruth): CaptionScore {
     for (const q of parsed.quotes) if (!textMatches(q, lines)) wrongQuotes.push(q);
   }
 
+  let positionClaims = 0;
+  const wrongPositions: string[] = [];
+  for (const claim of parsed.positions) {
+    const centres = truth.centres?.get(claim.cls);
+    if (!truth.objects.has(claim.cls) || !centres?.length) continue;
+    positionClaims++;
+    if (boxFitsNothing(claim.place, centres)) wrongPositions.push(`${placeName(claim.place)} on ${claim.cls}`);
+  }
+
   const objectsTrue = [...truth.objects];
   return {
     words: parsed.words,
@@ -256,5 +297,7 @@ export function scoreCaption(caption: string, truth: ImageTruth): CaptionScore {
     objectsStated: objectsTrue.filter((c) => parsed.objects.includes(c)),
     textTrue: truth.text ? [...truth.text] : null,
     textStated: truth.text ? truth.text.filter((l) => statesLine(caption, l)) : [],
+    positionClaims,
+    wrongPositions,
   };
 }

@@ -1,5 +1,15 @@
-/** Hallucination metrics against ground truth: CHAIR, wrong colours / expressions / quotes, recall, added share. */
-export { parseCaption, scoreCaption, statesLine, textMatches, QUOTE_DISTANCE, type CaptionScore, type ParsedCaption } from './caption.ts';
+/** Hallucination metrics against ground truth: CHAIR, wrong colours / expressions / quotes / positions, recall, added share. */
+export {
+  parseCaption,
+  scoreCaption,
+  statesLine,
+  textMatches,
+  QUOTE_DISTANCE,
+  type CaptionScore,
+  type ParsedCaption,
+  type PositionClaim,
+} from './caption.ts';
+export { matchPlace, placeFits, placeName, type FramePlace } from './position.ts';
 export {
   hallucinationMetricValues,
   summarizeHallucination,

@@ -6,7 +6,9 @@
  *   hallucinated object / captions (Rohrbach et al., 2018). A mention is a distinct COCO class per caption.
  * - wrong colours = colour words on present, colour-annotated objects that are none of its true colours /
  *   such colour words; wrong expressions = expression words the annotator did not read on a face / expression
- *   words; wrong quotes = quoted spans matching no true text line (or run of lines) / quoted spans.
+ *   words; wrong quotes = quoted spans matching no true text line (or run of lines) / quoted spans;
+ *   wrong positions = frame positions ("on the left") no boxed instance of the object fits / position
+ *   claims on present, fully boxed objects (position.ts).
  * - recall = (true objects named + true text lines stated) / (true objects + true text lines);
  *   added share = of the true items no original caption of the image states, the share the caption states.
  */
@@ -25,6 +27,8 @@ export interface HallucinationSummary {
   expressionWords: number;
   wrongQuoteRate: number | null;
   quotes: number;
+  wrongPositionRate: number | null;
+  positionClaims: number;
   wordsPerCaption: number | null;
   objectRecall: number | null;
   textRecall: number | null;
@@ -64,6 +68,8 @@ export function summarizeScores(scores: readonly CaptionScore[], added?: { lacke
   let wrongExpressions = 0;
   let quotes = 0;
   let wrongQuotes = 0;
+  let positionClaims = 0;
+  let wrongPositions = 0;
   let words = 0;
   let objectsTrue = 0;
   let objectsStated = 0;
@@ -79,6 +85,8 @@ export function summarizeScores(scores: readonly CaptionScore[], added?: { lacke
     wrongExpressions += s.wrongExpressions.length;
     quotes += s.quotes ?? 0;
     wrongQuotes += s.wrongQuotes.length;
+    positionClaims += s.positionClaims;
+    wrongPositions += s.wrongPositions.length;
     words += s.words;
     objectsTrue += s.objectsTrue.length;
     objectsStated += s.objectsStated.length;
@@ -98,6 +106,8 @@ export function summarizeScores(scores: readonly CaptionScore[], added?: { lacke
     expressionWords,
     wrongQuoteRate: ratio(wrongQuotes, quotes),
     quotes,
+    wrongPositionRate: ratio(wrongPositions, positionClaims),
+    positionClaims,
     wordsPerCaption: ratio(words, scores.length),
     objectRecall: ratio(objectsStated, objectsTrue),
     textRecall: ratio(textStated, textTrue),
@@ -139,6 +149,7 @@ export function hallucinationMetricValues(s: HallucinationSummary): Record<strin
     'wrong colours': s.wrongColorRate,
     'wrong expressions': s.wrongExpressionRate,
     'wrong quotes': s.wrongQuoteRate,
+    'wrong positions': s.wrongPositionRate,
     'truth recall': s.recall,
     'truth object recall': s.objectRecall,
     'truth text recall': s.textRecall,

@@ -8,6 +8,7 @@
  */
 import { z } from 'zod';
 import { cocoCategoryById, isCocoName } from './coco-categories.ts';
+import { boxCentre, type Centre } from './position.ts';
 
 const box = z.tuple([z.number(), z.number(), z.number().nonnegative(), z.number().nonnegative()]);
 
@@ -87,11 +88,22 @@ export interface ImageTruth {
   /** Expression words readable on any face in the image; [] = none readable. */
   expressions?: readonly string[];
   ages?: readonly string[];
+  /**
+   * Box centres per COCO name, for names whose every instance is boxed (a crowd boxed in part is not:
+   * an unboxed member may be where a caption says). A name without an entry is not judged for position.
+   */
+  centres?: ReadonlyMap<string, readonly Centre[]>;
 }
 
 export function imageTruthFromTruthFile(im: TruthImage): ImageTruth {
   const colors = new Map<string, string[]>();
   for (const o of im.objects) colors.set(o.name, [...(colors.get(o.name) ?? []), ...o.colors.map((c) => c.toLowerCase())]);
+  const centres = new Map<string, Centre[]>();
+  const partlyBoxed = new Set(im.objects.filter((o) => o.boxes.length < o.count).map((o) => o.name));
+  for (const o of im.objects) {
+    if (partlyBoxed.has(o.name)) continue;
+    centres.set(o.name, [...(centres.get(o.name) ?? []), ...o.boxes.map((b) => boxCentre(b, im.width, im.height))]);
+  }
   return {
     objects: new Set(im.objects.map((o) => o.name)),
     maybe: new Set(im.maybe),
@@ -100,6 +112,7 @@ export function imageTruthFromTruthFile(im: TruthImage): ImageTruth {
     textMinor: im.textMinor,
     expressions: im.people.flatMap((p) => p.expressions.map((e) => e.toLowerCase())),
     ages: im.people.flatMap((p) => p.ages.map((a) => a.toLowerCase())),
+    centres,
   };
 }
 
@@ -111,8 +124,16 @@ export function truthByFile(set: TruthSet, split?: TruthSplit): Map<string, Imag
 }
 
 const cocoInstancesSchema = z.object({
-  images: z.array(z.object({ id: z.number(), file_name: z.string() }).loose()),
-  annotations: z.array(z.object({ image_id: z.number(), category_id: z.number() }).loose()),
+  images: z.array(
+    z
+      .object({ id: z.number(), file_name: z.string(), width: z.number().positive().optional(), height: z.number().positive().optional() })
+      .loose(),
+  ),
+  annotations: z.array(
+    z
+      .object({ image_id: z.number(), category_id: z.number(), bbox: z.tuple([z.number(), z.number(), z.number(), z.number()]).optional() })
+      .loose(),
+  ),
   categories: z.array(z.object({ id: z.number(), name: z.string() }).loose()).optional(),
 });
 
@@ -130,7 +151,14 @@ export function truthFromCocoInstances(json: unknown): Map<string, ImageTruth> {
   const names = new Map<number, string>();
   for (const c of parsed.data.categories ?? []) names.set(c.id, c.name);
   const byImage = new Map<number, Set<string>>();
-  for (const im of parsed.data.images) byImage.set(im.id, new Set());
+  const sizes = new Map<number, { width?: number; height?: number }>();
+  const centresByImage = new Map<number, Map<string, Centre[]>>();
+  const unboxed = new Set<string>();
+  for (const im of parsed.data.images) {
+    byImage.set(im.id, new Set());
+    sizes.set(im.id, im);
+    centresByImage.set(im.id, new Map());
+  }
   for (const a of parsed.data.annotations) {
     const name = names.get(a.category_id) ?? cocoCategoryById(a.category_id)?.name;
     if (!name) throw new Error(`COCO instances: annotation with unknown category_id ${a.category_id}`);
@@ -138,9 +166,18 @@ export function truthFromCocoInstances(json: unknown): Map<string, ImageTruth> {
     const set = byImage.get(a.image_id);
     if (!set) throw new Error(`COCO instances: annotation for image_id ${a.image_id}, which is not in images`);
     set.add(name);
+    // COCO boxes every instance, so positions are judged wherever the image's size and the box are given.
+    const size = sizes.get(a.image_id)!;
+    const centres = centresByImage.get(a.image_id)!;
+    if (a.bbox && size.width && size.height) centres.set(name, [...(centres.get(name) ?? []), boxCentre(a.bbox, size.width, size.height)]);
+    else unboxed.add(`${a.image_id}:${name}`);
   }
   const out = new Map<string, ImageTruth>();
-  for (const im of parsed.data.images) out.set(baseName(im.file_name), { objects: byImage.get(im.id)!, maybe: new Set() });
+  for (const im of parsed.data.images) {
+    // A class with an annotation lacking a box (or an image without its size) is not judged for position.
+    const centres = new Map([...centresByImage.get(im.id)!].filter(([name]) => !unboxed.has(`${im.id}:${name}`)));
+    out.set(baseName(im.file_name), { objects: byImage.get(im.id)!, maybe: new Set(), centres });
+  }
   return out;
 }
 

@@ -166,6 +166,32 @@ describe('grounded fuser grammar', () => {
     );
   });
 
+  test('placeMentioned: a noun the caption has gets its side, not the center, not inside "X of Y" nor where the caption places it', () => {
+    const facts = buildFacts(
+      {
+        detect: detect([
+          ['dog', 0.9, 5, 40, 20, 20],
+          ['cup', 0.9, 70, 40, 20, 20],
+          ['horse', 0.9, 40, 40, 20, 20],
+        ]),
+        attributes: attributes([
+          { label: 'dog', position: 'middle left' },
+          { label: 'cup', position: 'bottom right' },
+          { label: 'horse', position: 'center' },
+        ]),
+      },
+      ALL,
+    );
+    const on = { placeMentioned: true };
+    const fused = groundedFuse('A dog running past a horse.', facts, on);
+    assert.equal(fused, 'A dog on the left running past a horse, with a cup at the bottom right.');
+    assert.deepEqual(checkGrounding(fused, { original: 'A dog running past a horse.', facts }).ungrounded, []);
+    assert.equal(groundedFuse('a cup of coffee and a dog', facts, on), 'a cup of coffee and a dog on the left, with a horse in the center');
+    assert.equal(groundedFuse('a dog on the right of a horse', facts, on), 'a dog on the right of a horse, with a cup at the bottom right');
+    // off by default: the caption's nouns keep no position
+    assert.equal(groundedFuse('A dog running past a horse.', facts), 'A dog running past a horse, with a cup at the bottom right.');
+  });
+
   test('objects in the same place share one position phrase', () => {
     const facts = buildFacts(
       {

@@ -60,5 +60,7 @@ test('the annotated original captions hallucinate nothing the annotation contrad
   const s = summarizeHallucination(set.images.map((im) => ({ caption: im.caption, truth: imageTruthFromTruthFile(im) })));
   assert.equal(s.hallucinatedMentions, 0);
   assert.equal(s.wrongColorRate, 0);
+  // where an original caption places an object in the frame, the boxes agree
+  assert.ok(s.wrongPositionRate === null || s.wrongPositionRate === 0, `wrong positions ${s.wrongPositionRate} of ${s.positionClaims}`);
   assert.ok(s.mentions > 20);
 });
