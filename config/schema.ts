@@ -284,8 +284,11 @@ const fuse = z.object({
   maxTextWords: z.number().int().min(1).max(100).default(8),
   /** Grounded fuser: at most this many unmentioned object groups are added. */
   maxAddedObjects: z.number().int().min(0).max(20).default(4),
-  /** Grounded fuser: a noun the caption has gets the frame side its objects share ("a dog on the left"). */
-  placeMentioned: z.boolean().default(false),
+  /**
+   * Grounded fuser: a noun the caption has gets the frame side its objects share ("a dog on the left").
+   * On the truth set's tuning half: 8 such places, none wrong by the boxes, words 13.84 → 14.02.
+   */
+  placeMentioned: z.boolean().default(true),
 });
 
 const train = z.object({

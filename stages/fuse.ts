@@ -73,8 +73,7 @@ export const fuseStage: StageImpl<FuseOutput> = {
         sureTextConfidence: f.sureTextConfidence,
         minColorSide: f.minColorSide,
         maxAddedObjects: f.maxAddedObjects,
-        // Only when on: results made before the option existed keep their key.
-        ...(f.placeMentioned ? { placeMentioned: true } : {}),
+        placeMentioned: f.placeMentioned,
         ...modelParams,
       },
     };

@@ -3,7 +3,8 @@
  * inputs state. It
  *   1. attaches colours and person attributes to the nouns the caption already has ("a dog" → "a black
  *      dog", "a man" → "a smiling man in blue"), fixing the article;
- *   2. makes a sign or text noun say what it reads ("a stop sign that reads "STOP"");
+ *   2. makes a sign or text noun say what it reads ("a sign that reads "NO ENTRY""), unless the caption
+ *      already says those words ("a stop sign" needs no "STOP");
  *   3. adds the objects the caption does not mention, grouped by count, with colour and position
  *      ("two white horses on the left").
  * Every word it adds comes from the lexicon the grounding check reads, so its output always checks out.
@@ -14,7 +15,8 @@ import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, num
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
 // 6: the text facts changed (facts.ts: sure reads skip the word check, blocks split at letter size).
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '6' } as const;
+// 7: the caption's own nouns may get their side (placeMentioned); text the caption already says is not quoted.
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '7' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */
@@ -22,6 +24,7 @@ export interface GroundedOptions {
   /**
    * A noun the caption has gets its frame side too ("a dog" → "a dog on the left"), when the objects it
    * names share one off-centre place. "In the center" is not added: a caption's subject mostly is.
+   * On unless false, as `fuse.placeMentioned`.
    */
   placeMentioned?: boolean;
 }
@@ -44,6 +47,7 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
   const after = new Map<number, string[]>();
   const articleFix = new Map<number, number>(); // article token → token whose first word decides a/an
   const covered = new Set<ObjectGroup>();
+  const placed = new Set<ObjectGroup>(); // a group's side is said once
 
   for (const m of mentions) {
     if (m.concept === null) continue;
@@ -53,7 +57,11 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     if (groups.length !== 1) continue;
     const mayCount = !hasQuantifier(tokens, m.start) && countFitsBefore(tokens, m, mentions);
     const words = describeMention(m, groups[0], facts, mayCount);
-    if (options.placeMentioned && facts.ablation.attributes) words.post.push(...placeOfMention(tokens, m, groups[0]));
+    if ((options.placeMentioned ?? true) && facts.ablation.attributes && !placed.has(groups[0])) {
+      const place = placeOfMention(tokens, m, groups[0], mentions);
+      if (place.length) placed.add(groups[0]);
+      words.post.push(...place);
+    }
     // Colours go before a proper-name modifier, not inside it: "an Inca tern" → "a gray Inca tern".
     const preAt = words.pre.length && !words.lead.length ? properModifierStart(tokens, m) : m.nounStart;
     const phraseStart = Math.min(m.start, preAt);
@@ -66,9 +74,18 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
     if (words.post.length) after.set(m.end - 1, [...(after.get(m.end - 1) ?? []), ...words.post]);
   }
 
-  // Text the original already quotes is not quoted a second time.
+  // Text the original already quotes, or says in its own words ("no parking signs", "the word Produkt"),
+  // is not quoted a second time: "no parking signs that read "NO PARKING"" tells nothing new.
   const quoted = new Set(tokens.filter((t) => t.kind === 'quote').map((t) => normalizeText(t.text)));
-  const texts = facts.ablation.ocr ? facts.texts.filter((t) => !quoted.has(normalizeText(t.text))) : [];
+  const said = ` ${normalizeText(
+    tokens
+      .filter((t) => t.kind === 'word')
+      .map((t) => t.text)
+      .join(' '),
+  )} `;
+  const texts = facts.ablation.ocr
+    ? facts.texts.filter((t) => !quoted.has(normalizeText(t.text)) && !said.includes(` ${normalizeText(t.text)} `))
+    : [];
   let textPlaced = texts.length === 0;
   if (!textPlaced) {
     const carrier = findTextCarrier(mentions);
@@ -262,12 +279,14 @@ const PLACE_WORDS = new Set(['left', 'right', 'top', 'bottom', 'upper', 'lower',
 
 /**
  * The side a mentioned noun's objects share, as words after the noun ("on the left"), or none: not for
- * the center, not before "of" ("a cup of coffee" must stay whole) and not where the caption already
- * says where the noun is.
+ * the center, not inside a compound noun or before "of" ("a pickup truck", "a cup of coffee" stay whole),
+ * and not where the caption already says where the noun is.
  */
-function placeOfMention(tokens: Token[], m: NounMention, g: ObjectGroup): string[] {
+function placeOfMention(tokens: Token[], m: NounMention, g: ObjectGroup, mentions: NounMention[]): string[] {
   const position = sharedPosition(g.members);
   if (!position || position === 'center') return [];
+  // Another noun right after this one makes a compound ("a pickup truck"): the place goes after the last.
+  if (mentions.some((other) => other.start === m.end)) return [];
   const next = tokens[m.end];
   if (next?.lower === 'of' || next?.lower === "'s") return [];
   if (

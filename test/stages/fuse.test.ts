@@ -36,7 +36,7 @@ after(async () => {
 describe('fuse stage', () => {
   test('describe() puts backend, model, template and ablation into the idempotency key', () => {
     const base = fuseStage.describe(configSchema.parse({}));
-    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '6' });
+    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '7' });
     assert.equal(base.params.minColorSide, 24);
     assert.notDeepEqual(fuseStage.describe(configSchema.parse({ fuse: { minColorSide: 8 } })).params, base.params);
     assert.equal(base.params.backend, 'grounded');
@@ -62,8 +62,11 @@ describe('fuse stage', () => {
   });
 
   test('run() fuses the first original caption with the upstream outputs; captionOf() gives the caption', async () => {
-    const out = await fuseStage.run(input({ captions: ['a stop sign on a pole', 'a red sign'] }), configSchema.parse({}));
-    assert.equal(out.caption, 'a red stop sign that reads "STOP" on a pole');
+    const out = await fuseStage.run(input({ captions: ['a sign on a pole', 'a red sign'] }), configSchema.parse({}));
+    assert.equal(out.caption, 'a red sign that reads "STOP" on a pole');
+    // a stop sign's "STOP" is what its caption says already: not quoted again
+    const stop = await fuseStage.run(input({ captions: ['a stop sign on a pole'] }), configSchema.parse({}));
+    assert.equal(stop.caption, 'a red stop sign on a pole');
     assert.equal(out.decision, 'kept');
     assert.equal(out.grounding.score, 1);
     assert.equal(fuseStage.captionOf?.(out), out.caption);

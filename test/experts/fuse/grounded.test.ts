@@ -182,14 +182,17 @@ describe('grounded fuser grammar', () => {
       },
       ALL,
     );
-    const on = { placeMentioned: true };
+    const on = {};
     const fused = groundedFuse('A dog running past a horse.', facts, on);
     assert.equal(fused, 'A dog on the left running past a horse, with a cup at the bottom right.');
     assert.deepEqual(checkGrounding(fused, { original: 'A dog running past a horse.', facts }).ungrounded, []);
     assert.equal(groundedFuse('a cup of coffee and a dog', facts, on), 'a cup of coffee and a dog on the left, with a horse in the center');
     assert.equal(groundedFuse('a dog on the right of a horse', facts, on), 'a dog on the right of a horse, with a cup at the bottom right');
-    // off by default: the caption's nouns keep no position
-    assert.equal(groundedFuse('A dog running past a horse.', facts), 'A dog running past a horse, with a cup at the bottom right.');
+    // off: the caption's nouns keep no position
+    assert.equal(
+      groundedFuse('A dog running past a horse.', facts, { placeMentioned: false }),
+      'A dog running past a horse, with a cup at the bottom right.',
+    );
   });
 
   test('objects in the same place share one position phrase', () => {

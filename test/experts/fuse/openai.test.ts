@@ -208,7 +208,7 @@ describe('OpenAI-compatible backend', () => {
       assert.equal(out.backend, 'grounded');
       assert.equal(out.fallbackFrom, 'openai:openai-compatible/test-model');
       assert.match(out.fallbackReason ?? '', reason);
-      assert.equal(out.caption, 'a black dog sitting on a porch next to a black bicycle, with a white car at the top right');
+      assert.equal(out.caption, 'a black dog on the left sitting on a porch next to a black bicycle, with a white car at the top right');
       assert.equal(out.grounding.score, 1);
       assert.equal(server.requests.length, 1, 'a bad reply is not retried');
     });
@@ -255,7 +255,7 @@ describe('grounding policy on model captions', () => {
       const out = await fuserFor(server, {}, { grounding: { policy, threshold: 0.8 } }).fuse(request);
       assert.equal(out.decision, decision);
       if (policy === 'fallback') {
-        assert.equal(out.caption, 'a black dog sitting on a porch next to a black bicycle, with a white car at the top right');
+        assert.equal(out.caption, 'a black dog on the left sitting on a porch next to a black bicycle, with a white car at the top right');
         assert.equal(out.rejected?.caption, HALLUCINATED);
         assert.ok(out.rejected!.grounding.score < 0.8);
         assert.match(out.fallbackReason ?? '', /ungrounded \(score 0\.\d\d < 0\.8\)/);
