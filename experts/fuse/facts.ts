@@ -23,6 +23,8 @@ export interface ObjectMember {
   position: string | null;
   /** Adjectives the fuser may write for a person ("smiling", "young"). */
   personAdjectives: string[];
+  /** The detection's box in image pixels (absent when only the attribute expert named the object). */
+  box?: Box;
 }
 
 export interface ObjectGroup {
@@ -41,6 +43,8 @@ export interface ObjectGroup {
 export interface TextBlock {
   text: string;
   confidence: number;
+  /** The block's lines' union box in image pixels: which object the text is printed on. */
+  box?: Box;
 }
 
 export interface FuseFacts {
@@ -129,6 +133,7 @@ function buildGroups(experts: ExpertOutputs, ablation: Ablation, colorsOf: Color
           size: attrs?.size ?? null,
           position: attrs?.position ?? null,
           personAdjectives: attrs?.person ? personAdjectives(attrs.person) : [],
+          box: { ...object.box },
         },
       });
     });
@@ -238,6 +243,7 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
       maxWords,
     ),
     confidence: Math.min(...b.lines.map((l) => l.confidence)),
+    box: b.box,
   }));
 }
 

@@ -15,7 +15,8 @@ import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, num
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
 // 6: the text facts changed (facts.ts: sure reads skip the word check, blocks split at letter size).
-// 7: the caption's own nouns may get their side (placeMentioned); text the caption already says is not quoted.
+// 7: the caption's own nouns may get their side (placeMentioned); text the caption already says is not
+// quoted; a detected carrier ("a book") reads only the text printed inside its box.
 export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '7' } as const;
 
 export interface GroundedOptions {
@@ -86,13 +87,22 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
   const texts = facts.ablation.ocr
     ? facts.texts.filter((t) => !quoted.has(normalizeText(t.text)) && !said.includes(` ${normalizeText(t.text)} `))
     : [];
+  // What is left to state of the text after a carrier took what is printed on it.
+  let unplaced = texts;
   let textPlaced = texts.length === 0;
   if (!textPlaced) {
     const carrier = findTextCarrier(mentions);
     if (carrier) {
-      const at = carrier.end - 1;
-      after.set(at, [...(after.get(at) ?? []), readsClause(texts, carrier.plural || (carrier.count ?? 1) > 1)]);
-      textPlaced = true;
+      const carried = carriedTexts(
+        texts,
+        carrier.concept === null ? [] : facts.groups.filter((g) => conceptsCompatible(carrier.concept!, g.concept)),
+      );
+      if (carried.length) {
+        const at = carrier.end - 1;
+        after.set(at, [...(after.get(at) ?? []), readsClause(carried, carrier.plural || (carrier.count ?? 1) > 1)]);
+        unplaced = texts.filter((t) => !carried.includes(t));
+      }
+      textPlaced = unplaced.length === 0;
     }
   }
 
@@ -103,11 +113,13 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
       if (phrases.length >= maxAdded) break;
       if (covered.has(g) || !g.mayIntroduce) continue;
       const phrase = describeNewGroup(g, facts.ablation.attributes);
-      if (!textPlaced && TEXT_CARRIERS.some((c) => conceptsCompatible(c, g.concept))) {
+      const carried = !textPlaced && TEXT_CARRIERS.some((c) => conceptsCompatible(c, g.concept)) ? carriedTexts(unplaced, [g]) : [];
+      if (carried.length) {
         // The reads-clause must stay next to its noun, so this phrase keeps its own position.
-        phrase.text += (phrase.where ? ' ' + phrase.where : '') + ' ' + readsClause(texts, g.count > 1);
+        phrase.text += (phrase.where ? ' ' + phrase.where : '') + ' ' + readsClause(carried, g.count > 1);
         phrase.where = null;
-        textPlaced = true;
+        unplaced = unplaced.filter((t) => !carried.includes(t));
+        textPlaced = unplaced.length === 0;
       }
       phrases.push(phrase);
     }
@@ -115,7 +127,7 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
   }
 
   // Text with nothing in the caption to carry it is stated as such, last.
-  if (!textPlaced) added.push(`the text ${quoteList(texts)}`);
+  if (!textPlaced) added.push(`the text ${quoteList(unplaced)}`);
 
   let out = render(tokens, before, after, articleFix);
   const finalPunct = /[.!?]$/.test(out) ? out.slice(-1) : '';
@@ -368,6 +380,21 @@ export function positionPhrase(position: string): string {
   if (vertical) return `at the ${vertical}`;
   if (horizontal) return `on the ${horizontal}`;
   return 'in the center';
+}
+
+/**
+ * The texts printed on a carrier: when the detector found the carrier ("a book"), only the blocks whose
+ * centre lies in one of its boxes ("Casbah" on a food packet beside the book is not the book's); when it
+ * did not ("a sign", which COCO has no class for, or the objects ablated), all of them.
+ */
+function carriedTexts(texts: TextBlock[], groups: ObjectGroup[]): TextBlock[] {
+  const boxes = groups.flatMap((g) => g.members.flatMap((m) => (m.box ? [m.box] : [])));
+  if (!boxes.length) return texts;
+  return texts.filter((t) => !t.box || boxes.some((b) => containsPoint(b, t.box!.x + t.box!.width / 2, t.box!.y + t.box!.height / 2)));
+}
+
+function containsPoint(b: { x: number; y: number; width: number; height: number }, x: number, y: number): boolean {
+  return x >= b.x && x <= b.x + b.width && y >= b.y && y <= b.y + b.height;
 }
 
 function findTextCarrier(mentions: NounMention[]): NounMention | null {

@@ -222,13 +222,35 @@ describe('grounded fuser grammar', () => {
       {
         detect: detect([['stop sign', 0.9, 40, 40, 20, 20]]),
         attributes: attributes([{ label: 'stop sign', colors: [['red', 0.8]], position: 'center' }]),
-        ocr: { lines: [{ text: 'STOP', confidence: 0.99, box: { x: 45, y: 45, width: 10, height: 5 }, words: [] }] },
+        ocr: { lines: [{ text: 'STOP', confidence: 0.99, box: { x: 450, y: 450, width: 100, height: 50 }, words: [] }] },
       },
       ALL,
     );
     const fused = groundedFuse('a quiet street', facts);
     assert.equal(fused, 'a quiet street, with a red stop sign in the center that reads "STOP"');
     assert.deepEqual(checkGrounding(fused, { original: 'a quiet street', facts }).ungrounded, []);
+  });
+
+  test('a detected carrier reads only the text printed inside its box; the rest is stated on its own', () => {
+    const line = (text: string, x: number, y: number) => ({ text, confidence: 0.99, box: { x, y, width: 60, height: 20 }, words: [] });
+    const facts = buildFacts(
+      {
+        detect: detect([['book', 0.9, 0, 0, 30, 40]]),
+        attributes: attributes([{ label: 'book', position: 'top left' }]),
+        // a title on the book (x 0–300 px), a packet's label far to its right
+        ocr: { lines: [line('OLIVIER FAUGERAS', 100, 100), line('BASMATI', 700, 600)] },
+      },
+      ALL,
+    );
+    const fused = groundedFuse('a book beside boxes of food', facts, { placeMentioned: false });
+    assert.equal(fused, 'a book that reads "OLIVIER FAUGERAS" beside boxes of food, with the text "BASMATI"');
+    assert.deepEqual(checkGrounding(fused, { original: 'a book beside boxes of food', facts }).ungrounded, []);
+    // a carrier the detector did not find ("a sign": no COCO class) reads everything, as before
+    const noBook = buildFacts({ ocr: { lines: [line('OLIVIER FAUGERAS', 100, 100), line('BASMATI', 700, 600)] } }, ALL);
+    assert.equal(
+      groundedFuse('a book beside boxes of food', noBook),
+      'a book that reads "OLIVIER FAUGERAS" and "BASMATI" beside boxes of food',
+    );
   });
 
   test('a singular noun naming one of several detections gets only what all of them share', () => {
