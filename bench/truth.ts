@@ -32,6 +32,7 @@ import { ablationLabel, EXPERTS, type ExpertName } from '../metrics/enrichment.t
 import {
   imageTruthFromTruthFile,
   parseTruthSet,
+  rateIntervals,
   scoreCaption,
   summarizeHallucination,
   type HallucinationSummary,
@@ -177,6 +178,7 @@ const num = (x: number | null, d = 2): string => (x === null ? '-' : x.toFixed(d
 const round = (x: number | null, d = 4): number | null => (x === null ? null : Number(x.toFixed(d)));
 
 function figures(s: HallucinationSummary) {
+  const intervals = Object.fromEntries(Object.entries(rateIntervals(s)).map(([k, v]) => [k, [round(v.low), round(v.high)]]));
   return {
     captions: s.captions,
     CHAIR_i: round(s.chairI),
@@ -197,6 +199,8 @@ function figures(s: HallucinationSummary) {
     textRecall: round(s.textRecall),
     addedShare: round(s.addedShare),
     lackedItems: s.lackedItems,
+    /** 95% Wilson intervals of the rates above: the halves are small. */
+    intervals,
   };
 }
 
@@ -223,13 +227,16 @@ async function main(): Promise<void> {
   }
 
   const results: Record<string, ReturnType<typeof figures>> = {};
+  const summaries = new Map<string, HallucinationSummary>();
   for (const row of rows) {
     const items = images.map((im) => ({
       caption: row.captions.get(im.file)!,
       truth: imageTruthFromTruthFile(im),
       originals: [im.caption],
     }));
-    results[row.label] = figures(summarizeHallucination(items));
+    const summary = summarizeHallucination(items);
+    summaries.set(row.label, summary);
+    results[row.label] = figures(summary);
   }
 
   if (args.verbose) {
@@ -276,6 +283,14 @@ async function main(): Promise<void> {
     'rates: CHAIR_i = hallucinated / object mentions, CHAIR_s = captions with one, colour / expr. / quotes / place = wrong / judged; ' +
       'recall = true objects + text lines stated; added = of those the original lacked, share stated',
   );
+  // How sure the full fused rows' rates are: 0 of 12 is not 0%, it is "under 24%" at 95%.
+  for (const [label, summary] of summaries) {
+    if (!label.endsWith('objects+attributes+ocr')) continue;
+    const parts = Object.entries(rateIntervals(summary)).map(
+      ([name, v]) => `${name} ${v.k}/${v.n} [${(100 * v.low).toFixed(0)}–${(100 * v.high).toFixed(0)}%]`,
+    );
+    console.log(`95% intervals, ${label}: ${parts.join(', ')}`);
+  }
   console.log(
     JSON.stringify({
       bench: 'truth',

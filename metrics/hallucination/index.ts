@@ -12,10 +12,12 @@ export {
 export { matchPlace, placeFits, placeName, type FramePlace } from './position.ts';
 export {
   hallucinationMetricValues,
+  rateIntervals,
   summarizeHallucination,
   summarizeScores,
   type HallucinationSummary,
   type TruthItem,
+  wilsonInterval,
 } from './summary.ts';
 export {
   baseName,

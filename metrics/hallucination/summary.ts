@@ -141,6 +141,40 @@ export function summarizeHallucination(items: readonly TruthItem[]): Hallucinati
   return summarizeScores(scores, withOriginals ? { lacked, added } : undefined);
 }
 
+/**
+ * Wilson score interval of k successes in n trials (z = 1.96: 95%), as [low, high]; null when n is 0.
+ * The truth set's halves are small (12 quotes on the test half), and a rate of 0 of 12 or 3 of 12 says
+ * less than its percentage suggests: this says how much less.
+ */
+export function wilsonInterval(k: number, n: number, z = 1.96): [number, number] | null {
+  if (n <= 0) return null;
+  const p = k / n;
+  const z2 = z * z;
+  const denom = 1 + z2 / n;
+  const centre = (p + z2 / (2 * n)) / denom;
+  const half = (z * Math.sqrt((p * (1 - p)) / n + z2 / (4 * n * n))) / denom;
+  return [Math.max(0, centre - half), Math.min(1, centre + half)];
+}
+
+/** The summary's rates with their counts and 95% Wilson intervals, for printing how sure each one is. */
+export function rateIntervals(s: HallucinationSummary): Record<string, { k: number; n: number; low: number; high: number }> {
+  const rows: [string, number | null, number][] = [
+    ['CHAIR_i', s.chairI, s.mentions],
+    ['CHAIR_s', s.chairS, s.captions],
+    ['wrong colours', s.wrongColorRate, s.colorWords],
+    ['wrong expressions', s.wrongExpressionRate, s.expressionWords],
+    ['wrong quotes', s.wrongQuoteRate, s.quotes],
+    ['wrong positions', s.wrongPositionRate, s.positionClaims],
+    ['added', s.addedShare, s.lackedItems],
+  ];
+  const out: Record<string, { k: number; n: number; low: number; high: number }> = {};
+  for (const [name, rate, n] of rows) {
+    const ci = rate === null ? null : wilsonInterval(Math.round(rate * n), n);
+    if (ci) out[name] = { k: Math.round(rate! * n), n, low: ci[0], high: ci[1] };
+  }
+  return out;
+}
+
 /** The summary as metric rows: name → value, null rates left out (nothing was judged). */
 export function hallucinationMetricValues(s: HallucinationSummary): Record<string, number> {
   const all: Record<string, number | null> = {

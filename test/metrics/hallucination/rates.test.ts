@@ -1,6 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { scoreCaption, summarizeHallucination, textMatches, type ImageTruth } from '../../../metrics/hallucination/index.ts';
+import {
+  rateIntervals,
+  scoreCaption,
+  summarizeHallucination,
+  textMatches,
+  wilsonInterval,
+  type ImageTruth,
+} from '../../../metrics/hallucination/index.ts';
 
 const street: ImageTruth = {
   objects: new Set(['person', 'car', 'stop sign']),
@@ -99,4 +106,19 @@ test('words per caption counts tokens with a letter or digit', () => {
     { caption: 'two cats - sleeping', truth: street },
   ]);
   assert.equal(s.wordsPerCaption, (5 + 3) / 2);
+});
+
+test('95% Wilson intervals, hand-computed: 3 of 12 is 8.9–53.2%, 0 of 12 is 0–24.3%', () => {
+  const [lo, hi] = wilsonInterval(3, 12)!;
+  assert.ok(Math.abs(lo - 0.089) < 0.001 && Math.abs(hi - 0.5323) < 0.001, `${lo} ${hi}`);
+  const [zlo, zhi] = wilsonInterval(0, 12)!;
+  assert.equal(zlo, 0);
+  assert.ok(Math.abs(zhi - 0.2425) < 0.001, `${zhi}`);
+  assert.equal(wilsonInterval(0, 0), null);
+  // per rate of a summary, with its counts; rates nothing judged are left out
+  const s = summarizeHallucination([{ caption: 'A dark brown car and a blue bus.', truth: street }]);
+  const ci = rateIntervals(s);
+  assert.deepEqual({ k: ci.CHAIR_i!.k, n: ci.CHAIR_i!.n }, { k: 1, n: 2 });
+  assert.deepEqual({ k: ci['wrong colours']!.k, n: ci['wrong colours']!.n }, { k: 1, n: 1 });
+  assert.equal(ci['wrong positions'], undefined);
 });
