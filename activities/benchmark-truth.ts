@@ -1,6 +1,6 @@
 /**
  * The benchmark's hallucination rows: with ground truth (config benchmark.truth, else the dataset root's
- * truth.json when it has one), CHAIR, wrong colours / expressions / quotes, recall and added share for the
+ * truth.json when it has one), CHAIR, wrong colours / expressions / quotes / positions, recall and added share for the
  * original, fused, generated captions and every stored fuse variant (metrics/hallucination/benchmark.ts),
  * as `metrics` rows beside the grounding rate.
  */
