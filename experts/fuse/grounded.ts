@@ -10,7 +10,7 @@
  * Every word it adds comes from the lexicon the grounding check reads, so its output always checks out.
  */
 import type { FuseFacts, ObjectGroup, ObjectMember, TextBlock } from './facts.ts';
-import { normalizeText } from './grounding.ts';
+import { normalizeText, saysWords } from './grounding.ts';
 import { conceptsCompatible, indefiniteArticle, nounOfConcept, NUMBER_WORDS, numberWord } from '../../lib/language/lexicon.ts';
 import { type NounMention, type Token, parseNounMentions, tokenize } from '../../lib/language/mentions.ts';
 
@@ -77,16 +77,8 @@ export function groundedFuse(original: string, facts: FuseFacts, options: Ground
 
   // Text the original already quotes, or says in its own words ("no parking signs", "the word Produkt"),
   // is not quoted a second time: "no parking signs that read "NO PARKING"" tells nothing new.
-  const quoted = new Set(tokens.filter((t) => t.kind === 'quote').map((t) => normalizeText(t.text)));
-  const said = ` ${normalizeText(
-    tokens
-      .filter((t) => t.kind === 'word')
-      .map((t) => t.text)
-      .join(' '),
-  )} `;
-  const texts = facts.ablation.ocr
-    ? facts.texts.filter((t) => !quoted.has(normalizeText(t.text)) && !said.includes(` ${normalizeText(t.text)} `))
-    : [];
+  const said = normalizeText(original);
+  const texts = facts.ablation.ocr ? facts.texts.filter((t) => !saysWords(said, t.text)) : [];
   // What is left to state of the text after a carrier took what is printed on it.
   let unplaced = texts;
   let textPlaced = texts.length === 0;

@@ -115,11 +115,18 @@ function checkCount(m: NounMention, p: PreparedSources): Ungrounded | null {
 }
 
 function checkText(text: string, p: PreparedSources): Ungrounded | null {
-  const needle = normalizeText(text);
-  if (needle.length === 0) return null;
-  // Whole-word containment: "TOP" is not grounded by "STOP".
-  if (` ${p.ocrText} `.includes(` ${needle} `) || ` ${p.originalText} `.includes(` ${needle} `)) return null;
+  if (normalizeText(text).length === 0) return null;
+  if (saysWords(p.ocrText, text) || saysWords(p.originalText, text)) return null;
   return { kind: 'text', claim: text, reason: p.ocrText ? `OCR read ${JSON.stringify(p.ocrText)}, not this` : 'no text was read' };
+}
+
+/**
+ * Whether normalised text `said` contains `text`'s words, whole words in order: "TOP" is not in "STOP",
+ * "NO PARKING" is in "no parking signs". Empty text is in nothing.
+ */
+export function saysWords(said: string, text: string): boolean {
+  const needle = normalizeText(text);
+  return needle.length > 0 && ` ${said} `.includes(` ${needle} `);
 }
 
 /** Case, punctuation and spacing do not change what a sign says. */
