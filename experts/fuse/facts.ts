@@ -200,7 +200,7 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
   const sure = options.sureTextConfidence ?? SURE_TEXT_CONFIDENCE;
   const seen = new Set<string>();
   const confident = lines.filter((l) => l.confidence >= minConfidence).map((l) => cleanText(l.text).toLowerCase());
-  const kept = lines.filter((l) => {
+  const dropsLine = (l: OcrLine): boolean => {
     const text = cleanText(l.text);
     const key = text.toLowerCase().replace(/[^a-z0-9]/g, '');
     const verdict = words ? readsAsText(text, words) : { ok: true as const };
@@ -220,27 +220,42 @@ function buildTextBlocks(lines: OcrLine[], options: FactOptions, dropped: FuseFa
     else if (words && onlyFunctionWords(text)) reason = 'function_words_only';
     if (reason) {
       dropped.push({ text, reason });
-      return false;
+      return true;
     }
     seen.add(key);
-    return true;
-  });
-  const blocks: { lines: OcrLine[]; box: Box; lineHeight: number }[] = [];
-  for (const line of kept) {
+    return false;
+  };
+  const maxWords = options.maxTextWords ?? 8;
+  // `closed`: a line of this block was not stated, so no later line may join the quote; `more`: lines
+  // after that one belong to the block but are not quoted.
+  const blocks: { lines: OcrLine[]; box: Box; lineHeight: number; closed: boolean; more: boolean }[] = [];
+  for (const line of lines) {
     const last = blocks[blocks.length - 1];
-    if (last && continuesBlock(last, line.box)) {
+    const continues = last !== undefined && continuesBlock(last, line.box);
+    if (dropsLine(line)) {
+      // A line of the same sign that is not stated ends the run: joining the lines around it would quote
+      // words the sign never prints side by side ("Sports Centre" / misread "Wivenhoe Park" / "Conference
+      // Centre" is two texts, not "Sports Centre Conference Centre").
+      if (continues) last.closed = true;
+    } else if (continues && !last.closed) {
       last.lines.push(line);
       last.box = unionBox(last.box, line.box);
       last.lineHeight = line.box.height;
+    } else if (continues && wordsIn(last.lines) >= maxWords) {
+      // A paragraph whose quote is cut at maxWords already: its lines past the gap are more of the same
+      // text, not a second one to quote.
+      last.box = unionBox(last.box, line.box);
+      last.lineHeight = line.box.height;
+      last.more = true;
     } else {
-      blocks.push({ lines: [line], box: { ...line.box }, lineHeight: line.box.height });
+      blocks.push({ lines: [line], box: { ...line.box }, lineHeight: line.box.height, closed: false, more: false });
     }
   }
-  const maxWords = options.maxTextWords ?? 8;
   return blocks.slice(0, maxBlocks).map((b) => ({
     text: boundedText(
       b.lines.map((l) => cleanText(l.text)),
       maxWords,
+      b.more,
     ),
     confidence: Math.min(...b.lines.map((l) => l.confidence)),
     box: b.box,
@@ -252,8 +267,15 @@ function isCutOffCopy(text: string, others: readonly string[]): boolean {
   return others.some((o) => o.length > text.length && o.startsWith(text) && /[a-z0-9]/.test(o[text.length]) && /[a-z0-9]$/.test(text));
 }
 
-/** Whole lines while they fit in maxWords (a title stays whole); else the first maxWords words. */
-function boundedText(lines: string[], maxWords: number): string {
+function wordsIn(lines: readonly OcrLine[]): number {
+  return lines.reduce((n, l) => n + cleanText(l.text).split(' ').length, 0);
+}
+
+/**
+ * Whole lines while they fit in maxWords (a title stays whole); else the first maxWords words. "…" marks
+ * a text that goes on: cut here, or followed by lines not quoted (`more`).
+ */
+function boundedText(lines: string[], maxWords: number, more = false): string {
   const kept: string[] = [];
   let words = 0;
   for (const line of lines) {
@@ -262,7 +284,7 @@ function boundedText(lines: string[], maxWords: number): string {
     kept.push(line);
     words += n;
   }
-  if (kept.length === lines.length) return kept.join(' ');
+  if (kept.length === lines.length) return kept.join(' ') + (more ? '…' : '');
   if (kept.length > 0) return kept.join(' ') + '…';
   return lines[0].split(' ').slice(0, maxWords).join(' ') + '…';
 }

@@ -17,7 +17,8 @@ import { type NounMention, type Token, parseNounMentions, tokenize } from '../..
 // 6: the text facts changed (facts.ts: sure reads skip the word check, blocks split at letter size).
 // 7: the caption's own nouns may get their side (placeMentioned); text the caption already says is not
 // quoted; a detected carrier ("a book") reads only the text printed inside its box.
-export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '7' } as const;
+// 8: a sign line that is not stated splits the sign's text (facts.ts), so no quote skips a line.
+export const GROUNDED_FUSER = { id: 'fusecap/grounded-fuser', version: '8' } as const;
 
 export interface GroundedOptions {
   /** At most this many unmentioned object groups are added. */

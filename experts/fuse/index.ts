@@ -40,9 +40,10 @@ export const FUSE_BACKENDS = ['grounded', 'llama', 'openai', 'text2text'] as con
  * roles ("soldier", "dancer") and car types ("convertible", "jeep") in the lexicon; a sign's copy cut
  * off mid-word ("COMP" beside "COMPUTER") is not among the facts, and two words run together
  * ("Freephone") read as text. 6: a line OCR read surely (fuse.sureTextConfidence) skips the word check,
- * the one-name exception is gone, and stacked lines of different letter sizes are separate texts.
+ * the one-name exception is gone, and stacked lines of different letter sizes are separate texts. 7: a
+ * line of a sign that is not stated (a misread) splits the sign into separate texts.
  */
-const MODEL_FUSER_VERSION = '6';
+const MODEL_FUSER_VERSION = '7';
 
 export interface FuseRequest {
   original: string;

@@ -34,12 +34,16 @@ export function wordCount(caption: string): number {
   return caption.split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 }
 
-/** Lower case, every run of non-alphanumerics to one space: how quotes and text lines are compared. */
+/**
+ * Lower case, every run of non-alphanumerics to one space: how quotes and text lines are compared. The
+ * multiplication sign of printed sizes ("5×500") is the letter x an annotator types; NFKD keeps it apart.
+ */
 export function normalizeText(text: string): string {
   return text
     .toLowerCase()
     .normalize('NFKD')
     .replace(/[\u0300-\u036f]/g, '')
+    .replace(/\u00d7/g, 'x')
     .replace(/[^a-z0-9]+/g, ' ')
     .trim();
 }

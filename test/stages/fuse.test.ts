@@ -36,7 +36,7 @@ after(async () => {
 describe('fuse stage', () => {
   test('describe() puts backend, model, template and ablation into the idempotency key', () => {
     const base = fuseStage.describe(configSchema.parse({}));
-    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '7' });
+    assert.deepEqual(base.model, { id: 'fusecap/grounded-fuser', version: '8' });
     assert.equal(base.params.minColorSide, 24);
     assert.notDeepEqual(fuseStage.describe(configSchema.parse({ fuse: { minColorSide: 8 } })).params, base.params);
     assert.equal(base.params.backend, 'grounded');
@@ -54,7 +54,7 @@ describe('fuse stage', () => {
     const local = fuseStage.describe(configSchema.parse({ fuse: { backend: 'llama' } }));
     assert.equal(local.params.sha256, 'cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046');
     assert.equal(local.params.template, 'fusecap-chat@3');
-    assert.deepEqual(local.model, { id: 'llama.cpp/qwen2.5-coder-1.5b-instruct-q4_k_m', version: '6+cc324af070c2ecbf' });
+    assert.deepEqual(local.model, { id: 'llama.cpp/qwen2.5-coder-1.5b-instruct-q4_k_m', version: '7+cc324af070c2ecbf' });
     const parallel8 = fuseStage.describe(configSchema.parse({ fuse: { backend: 'llama', llama: { parallel: 8 } } }));
     assert.deepEqual(parallel8, local);
     const t5 = fuseStage.describe(configSchema.parse({ fuse: { backend: 'text2text' } }));

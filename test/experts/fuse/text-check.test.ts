@@ -119,6 +119,52 @@ test('facts: a sure read skips the word check; stacked lines of different letter
   );
 });
 
+test('facts: a line of a sign that is not stated splits the sign, so no quote joins lines it skipped', () => {
+  // A road sign's four lines, boxes as PP-OCRv6 gives them (taller than the line pitch, so they overlap);
+  // its second line misread and dropped. Quoting the rest as one run would print words side by side that
+  // the sign does not.
+  const at = (text: string, confidence: number, y: number): OcrLine => ({
+    text,
+    confidence,
+    box: { x: 330, y, width: 310, height: 90 },
+    words: [],
+  });
+  const lines = [at('Sports Centre', 1, 476), at('Wivennioe -ark', 0.887, 537), at('Conference Centre', 1, 592), at('Car Parks', 1, 652)];
+  const facts = buildFacts({ ocr: { lines } }, ALL);
+  assert.deepEqual(
+    facts.texts.map((t) => t.text),
+    ['Sports Centre', 'Conference Centre Car Parks'],
+  );
+  assert.deepEqual(facts.droppedTexts, [{ text: 'Wivennioe -ark', reason: 'not_words: Wivennioe' }]);
+  // read whole, the same sign is one text
+  const whole = buildFacts(
+    { ocr: { lines: lines.map((l, i) => (i === 1 ? { ...l, text: 'Wivenhoe Park', confidence: 0.995 } : l)) } },
+    ALL,
+  );
+  assert.deepEqual(
+    whole.texts.map((t) => t.text),
+    ['Sports Centre Wivenhoe Park Conference Centre Car Parks'],
+  );
+  // a paragraph already cut at maxTextWords before the misread line: the lines after it are more of the
+  // same text, not a second quote (the sample page's "histogram of grey values:")
+  const page = buildFacts(
+    {
+      ocr: {
+        lines: [
+          at('Let us first determine markers of the coins and the', 0.98, 100),
+          at('themarkers are found at thetwo extreme partsof the', 0.91, 160),
+          at('histogram of grey values:', 0.99, 220),
+        ],
+      },
+    },
+    ALL,
+  );
+  assert.deepEqual(
+    page.texts.map((t) => t.text),
+    ['Let us first determine markers of the coins…'],
+  );
+});
+
 test('sanyo_projector.jpg (tuning half): the brand PP-OCRv6 reads surely is quoted, though no English word', async () => {
   const lines = await ocr.read(await decodeImage(TRUTH('sanyo_projector.jpg')));
   const fuser = createFuser(configSchema.parse({}).fuse);

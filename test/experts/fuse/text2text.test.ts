@@ -89,7 +89,7 @@ describe('text2text model resolution', () => {
     const config = configSchema.parse({ fuse: { backend: 'text2text', text2text: { localModelPath: root } } });
     const fuser = createFuser(config.fuse);
     assert.equal(fuser.template, 'fusecap-seq2seq@1');
-    assert.deepEqual(fuser.model, { id: 'transformers.js/Xenova/flan-t5-base', version: '6' });
+    assert.deepEqual(fuser.model, { id: 'transformers.js/Xenova/flan-t5-base', version: '7' });
     await assert.rejects(fuser.load(), ModelNotFoundError);
   });
 });

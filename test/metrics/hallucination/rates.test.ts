@@ -64,8 +64,12 @@ test('quotes: exact and noisy lines, parts of a line, and quotes that join sever
   // spacing lost or added by OCR is the same text
   assert.equal(textMatches('NOPARKING', street.text!), true);
   assert.equal(textMatches('GM125', ['GM 125']), true);
-  // lines not in order on the sign do not join
+  // lines not in order on the sign do not join, nor lines with one left out between them
   assert.equal(textMatches('TIMES NOTICE', street.text!), false);
+  assert.equal(textMatches('Sports Centre Conference Centre Car Parks', sign), false);
+  // the multiplication sign printed in sizes is the letter an annotator types ("5 x 500" on a box)
+  assert.equal(textMatches('5×500', ['5x500']), true);
+  assert.equal(textMatches('5×500', ['5x600']), false);
 });
 
 test('wrong-quote rate counts each quoted span', () => {
