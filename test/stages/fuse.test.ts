@@ -45,7 +45,7 @@ describe('fuse stage', () => {
     const ablated = fuseStage.describe(configSchema.parse({ fuse: { ablation: { ocr: false } } }));
     assert.notDeepEqual(ablated.params, base.params);
     const llm = fuseStage.describe(configSchema.parse({ fuse: { backend: 'openai', openai: { model: 'qwen2.5:7b' } } }));
-    assert.deepEqual(llm.model, { id: 'openai-compatible/qwen2.5:7b', version: '6' });
+    assert.deepEqual(llm.model, { id: 'openai-compatible/qwen2.5:7b', version: '7' });
     assert.equal(llm.params.template, 'fusecap-chat@3');
     assert.deepEqual(llm.params.grounding, { policy: 'fallback', threshold: 0.8, similarity: 0.75, similarityModel: 'default' });
     assert.equal(llm.params.responseFormat, 'json_schema');
